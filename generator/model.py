@@ -1,0 +1,380 @@
+"""The shared data model: what the readers extract and what rules, reports and the site consume.
+
+Everything here is a frozen dataclass or an enum so that data flows one way
+(sources -> model -> rules -> report / site) and nothing downstream can change what was read.
+Paths are always POSIX strings relative to the repository root; lines and columns are 1-based.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Optional
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; `--fail-on` compares against this order."""
+
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"warning": 1, "error": 2}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in the repository. `line`/`column` are 1-based; `end_line` is inclusive."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+    end_line: Optional[int] = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not count: a bypass comment, a `govsite: disable` comment or config."""
+
+    kind: str  # "bypass" | "file" | "line" | "config"
+    justification: str
+    location: Optional[Location] = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One policy violation (or a suppressed one, kept so reports can show who approved what)."""
+
+    rule: str
+    name: str
+    severity: Severity
+    policy: Optional[int]
+    location: Location
+    message: str
+    suppression: Optional[Suppression] = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule, self.message)
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """One `KEY: value` line of the metadata header (continuation lines folded into `value`)."""
+
+    key: str
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class MetadataHeader:
+    """The metadata block of a migration docstring; unknown keys are kept, not rejected."""
+
+    fields: tuple[HeaderField, ...]
+    line: int  # first line of the docstring
+    malformed_lines: tuple[int, ...] = ()  # lines inside the block that are not KEY: value
+
+    def get(self, key: str) -> Optional[str]:
+        for f in self.fields:
+            if f.key == key:
+                return f.value
+        return None
+
+    def field(self, key: str) -> Optional[HeaderField]:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        return None
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.key: f.value for f in self.fields}
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A real Python comment (found with tokenize, so never text inside a string)."""
+
+    line: int
+    column: int
+    text: str  # without the leading '#', stripped
+
+
+@dataclass(frozen=True)
+class Bypass:
+    """A `# CI:DESTRUCTIVE_OK` comment, parsed into its parts."""
+
+    line: int
+    column: int
+    text: str  # the whole comment
+    adr_refs: tuple[str, ...]  # normalised "ADR-015"
+    tickets: tuple[str, ...]  # matches of the configured ticket pattern
+    justification: str  # remaining free text, may be empty
+
+
+@dataclass(frozen=True)
+class SqlStatement:
+    """One statement of raw SQL, normalised to the same `kind` vocabulary as `op.*` calls.
+
+    `kind` is e.g. "drop_table", "drop_column", "truncate", "drop_policy", "alter_policy",
+    "disable_rls", "create_table", "create_index", "drop_index", "drop_constraint",
+    "alter_column_type", "add_column", "create_policy", "enable_rls", "update", "insert",
+    "delete", "do_block", "other". `dynamic` means the text is not fully known statically.
+    """
+
+    text: str
+    kind: str
+    table: Optional[str] = None
+    target: Optional[str] = None
+    dynamic: bool = False
+    parser: str = "sqlglot"  # "sqlglot" | "pglast" | "fragment" | "none"
+    error: Optional[str] = None  # why parsing failed, when it did
+    if_exists: bool = False
+    cascade: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One schema operation of a migration: an `op.*`/`batch_op.*` call or one raw SQL statement.
+
+    `kind` uses alembic's method names ("drop_table", "add_column", ...); raw SQL statements carry
+    the normalised kind of their statement. `line`..`end_line` span the whole Python statement the
+    call belongs to, which is where a bypass comment may sit.
+    """
+
+    kind: str
+    call: str  # as written: "op.drop_table", "batch_op.drop_column", "op.execute"
+    function: str  # "upgrade" | "downgrade"
+    line: int
+    end_line: int
+    column: int
+    table: Optional[str] = None
+    target: Optional[str] = None  # column / index / constraint / policy name
+    arguments: tuple[tuple[str, str], ...] = ()  # (keyword or "0","1"..., source text)
+    sql: Optional[SqlStatement] = None
+    via_helper: Optional[str] = None  # name of the same-file helper the call sits in
+    in_loop: bool = False
+    conditional: bool = False
+
+    def argument(self, name: str) -> Optional[str]:
+        for key, value in self.arguments:
+            if key == name:
+                return value
+        return None
+
+    @property
+    def dynamic(self) -> bool:
+        return self.sql is not None and self.sql.dynamic
+
+
+class DowngradeKind(str, enum.Enum):
+    """What `downgrade()` does, as far as a static reader can tell."""
+
+    REVERSIBLE = "reversible"  # has operations or other code
+    EMPTY = "empty"  # only a docstring or `pass`
+    RAISES = "raises"  # raises (NotImplementedError, ...)
+    MISSING = "missing"  # no downgrade() at all
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One Alembic revision file, read statically (never imported)."""
+
+    path: str
+    revision: Optional[str]
+    down_revisions: tuple[str, ...]  # empty for a root; several for a merge
+    branch_labels: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    header: Optional[MetadataHeader] = None
+    docstring: Optional[str] = None
+    operations: tuple[Operation, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    bypasses: tuple[Bypass, ...] = ()
+    downgrade: DowngradeKind = DowngradeKind.MISSING
+    revision_line: int = 1
+    down_revision_line: int = 1
+    upgrade_line: Optional[int] = None
+    downgrade_line: Optional[int] = None
+    source: str = ""  # decoded text, for the site's source view
+    suppressions: tuple[tuple[str, int], ...] = ()  # (rule code, line); line 0 = whole file
+    statement_spans: tuple[tuple[int, int], ...] = ()  # (first, last) line of each statement
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.down_revisions) > 1
+
+    @property
+    def migration_id(self) -> Optional[str]:
+        return self.header.get("MIGRATION_ID") if self.header else None
+
+    @property
+    def title(self) -> Optional[str]:
+        return self.header.get("TITLE") if self.header else None
+
+    @property
+    def risk_level(self) -> Optional[str]:
+        return self.header.get("RISK_LEVEL") if self.header else None
+
+    @property
+    def forward_only(self) -> bool:
+        value = self.header.get("FORWARD_ONLY") if self.header else None
+        return (value or "").strip().lower() == "yes"
+
+    def upgrade_operations(self) -> tuple[Operation, ...]:
+        return tuple(o for o in self.operations if o.function == "upgrade")
+
+    def downgrade_operations(self) -> tuple[Operation, ...]:
+        return tuple(o for o in self.operations if o.function == "downgrade")
+
+    def comments_between(self, first: int, last: int) -> tuple[Comment, ...]:
+        return tuple(c for c in self.comments if first <= c.line <= last)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True)
+class Adr:
+    """An architecture decision record, in Nygard (`## Status`) or MADR (front matter) form."""
+
+    path: str
+    id: str  # normalised "ADR-015"
+    number: int
+    title: str
+    status: Optional[str]  # normalised: Proposed, Accepted, Rejected, Deprecated, Superseded
+    status_text: Optional[str] = None  # as written, e.g. "Superseded by ADR-021"
+    superseded_by: tuple[str, ...] = ()
+    supersedes: tuple[str, ...] = ()
+    date: Optional[str] = None
+    deciders: tuple[str, ...] = ()
+    format: str = "nygard"  # "nygard" | "madr"
+    line: int = 1  # line of the title
+    status_line: Optional[int] = None
+    body: str = ""  # Markdown after the title / front matter
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "Accepted"
+
+
+@dataclass(frozen=True)
+class EmergencyRecord:
+    """One `## Emergency Change: <date>` section of the exceptions register."""
+
+    path: str
+    line: int
+    heading: str
+    changed_at: Optional[datetime]  # timezone-aware UTC; date-only headings mean end of day
+    incident: Optional[str] = None
+    urgency: Optional[str] = None
+    immediate_action: Optional[str] = None
+    retroactive_update: Optional[str] = None  # PR link or text
+    post_incident_review: Optional[str] = None
+    migration_refs: tuple[str, ...] = ()  # MIGRATION_IDs / revision ids the record names
+    part_lines: tuple[tuple[str, int], ...] = ()  # (part name, line) of the parts found
+
+    @property
+    def id(self) -> str:
+        return self.incident or self.heading
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A policy document (runbook, change control) and the header fields of its review cycle."""
+
+    path: str
+    title: str
+    version: Optional[str] = None
+    date: Optional[date] = None
+    status: Optional[str] = None
+    next_review: Optional[date] = None
+    field_lines: tuple[tuple[str, int], ...] = ()  # (field, line)
+
+    def line_of(self, field_name: str) -> int:
+        for name, line in self.field_lines:
+            if name == field_name:
+                return line
+        return 1
+
+
+@dataclass(frozen=True)
+class CiJob:
+    """A CI/CD job (GitHub Actions or GitLab CI) and the `alembic downgrade` commands it runs."""
+
+    path: str
+    name: str
+    line: int
+    environment: Optional[str]  # normalised lower-case name, when one could be determined
+    environment_source: Optional[str] = None  # "environment", "job name", "variable"
+    downgrades: tuple[Location, ...] = ()  # where `alembic downgrade` appears
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    email: str
+    date: datetime  # timezone-aware
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class FileHistory:
+    """Who added a file and who last changed it; `None` when git does not know."""
+
+    path: str
+    added: Optional[Commit] = None
+    last_changed: Optional[Commit] = None
+
+
+@dataclass(frozen=True)
+class History:
+    """Git history of the repository, gathered in a constant number of git processes."""
+
+    status: str  # "ok" | "not-a-repository" | "no-commits" | "shallow" | "unavailable"
+    files: dict[str, FileHistory] = field(default_factory=dict)
+    tags: tuple[tuple[str, str, datetime], ...] = ()  # (tag, sha, date)
+    git_processes: int = 0
+    head: Optional[str] = None
+
+    def of(self, path: str) -> FileHistory:
+        return self.files.get(path) or FileHistory(path)
+
+
+# --------------------------------------------------------------------------- repository
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Everything read from one repository, plus the findings the readers themselves produced."""
+
+    root: str
+    migrations: tuple[Migration, ...] = ()
+    adrs: tuple[Adr, ...] = ()
+    exceptions: tuple[EmergencyRecord, ...] = ()
+    exceptions_path: Optional[str] = None
+    policies: tuple[PolicyDocument, ...] = ()
+    ci_jobs: tuple[CiJob, ...] = ()
+    history: History = field(default_factory=lambda: History(status="unavailable"))
+    reader_findings: tuple[Finding, ...] = ()
+
+    def adr(self, adr_id: str) -> Optional[Adr]:
+        for a in self.adrs:
+            if a.id == adr_id:
+                return a
+        return None

@@ -1,0 +1,129 @@
+"""Shared fixtures: every test repository is made with `make_repo` (or `make_git_repo`)."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Mapping, Optional, Union
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "attribution-platform"
+
+Content = Union[str, bytes]
+
+
+def write_files(root: Path, files: Mapping[str, Content]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+
+
+@pytest.fixture
+def make_repo(tmp_path):
+    """`make_repo({"alembic/versions/a.py": "..."}) -> Path`; text is dedented."""
+    counter = iter(range(1000))
+
+    def make(files: Mapping[str, Content]) -> Path:
+        root = tmp_path / f"repo{next(counter)}"
+        root.mkdir()
+        write_files(root, files)
+        return root
+
+    return make
+
+
+@pytest.fixture
+def make_git_repo(tmp_path):
+    """`make_git_repo([(when, {files}), ...], tags={"v1": 0}) -> Path`: one dated commit per step.
+
+    `when` is a datetime (UTC if naive) or ISO string; a `None` content deletes the file; a
+    `("rename", old, new)` key renames. `tags` maps tag name to the index of the commit to tag.
+    """
+    import git
+
+    counter = iter(range(1000))
+
+    def make(
+        commits: Iterable[tuple[Union[datetime, str], Mapping[str, Optional[Content]]]],
+        tags: Optional[Mapping[str, int]] = None,
+        author: str = "Dana Reviewer <dana@example.com>",
+    ) -> Path:
+        root = tmp_path / f"gitrepo{next(counter)}"
+        root.mkdir()
+        repo = git.Repo.init(root, initial_branch="main")
+        shas = []
+        for when, files in commits:
+            if isinstance(when, str):
+                when = datetime.fromisoformat(when)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            stamp = when.isoformat()
+            for rel, content in files.items():
+                if isinstance(rel, tuple):
+                    _, old, new = rel
+                    repo.index.move([old, new])
+                    continue
+                if content is None:
+                    repo.index.remove([rel], working_tree=True)
+                    continue
+                write_files(root, {rel: content})
+                repo.index.add([rel])
+            name, email = author.rsplit(" <", 1)
+            actor = git.Actor(name, email.rstrip(">"))
+            commit = repo.index.commit(
+                f"change at {stamp}", author=actor, committer=actor,
+                author_date=stamp, commit_date=stamp,
+            )
+            shas.append(commit.hexsha)
+        for tag, index in (tags or {}).items():
+            repo.create_tag(tag, ref=shas[index])
+        repo.close()
+        return root
+
+    return make
+
+
+def migration(
+    revision: str = "a1",
+    down: Optional[str] = None,
+    *,
+    header: Optional[str] = None,
+    upgrade: str = "pass",
+    downgrade: str = "pass",
+    extra: str = "",
+) -> str:
+    """Source of a small Alembic migration; `header` defaults to a complete Low-risk header."""
+    if header is None:
+        header = (
+            f"MIGRATION_ID: 2026010100{revision[-2:]:0>2}\n"
+            f"TITLE: Change {revision}\n"
+            "CHANGE_TYPE: Column\n"
+            "RISK_LEVEL: Low\n"
+            "FORWARD_ONLY: No\n"
+            "ROLLBACK_STRATEGY: Run the downgrade.\n"
+        )
+    body_up = textwrap.indent(textwrap.dedent(upgrade).strip("\n"), "    ")
+    body_down = textwrap.indent(textwrap.dedent(downgrade).strip("\n"), "    ")
+    down_repr = repr(down)
+    return (
+        f'"""Migration Metadata\n\n{header}"""\n'
+        "from alembic import op\n"
+        "import sqlalchemy as sa\n\n"
+        f"revision = {revision!r}\n"
+        f"down_revision = {down_repr}\n"
+        "branch_labels = None\n"
+        "depends_on = None\n\n"
+        f"{extra}\n"
+        "def upgrade():\n"
+        f"{body_up}\n\n\n"
+        "def downgrade():\n"
+        f"{body_down}\n"
+    )
