@@ -96,14 +96,14 @@ def migration(
     down: Optional[str] = None,
     *,
     header: Optional[str] = None,
-    upgrade: str = "pass",
-    downgrade: str = "pass",
+    upgrade: str = 'op.add_column("accounts", sa.Column("note", sa.Text()))',
+    downgrade: str = 'op.drop_column("accounts", "note")',
     extra: str = "",
 ) -> str:
     """Source of a small Alembic migration; `header` defaults to a complete Low-risk header."""
     if header is None:
         header = (
-            f"MIGRATION_ID: 2026010100{revision[-2:]:0>2}\n"
+            f"MIGRATION_ID: 20260101{sum(map(ord, revision)) * 7 % 10000:04d}\n"
             f"TITLE: Change {revision}\n"
             "CHANGE_TYPE: Column\n"
             "RISK_LEVEL: Low\n"

@@ -1,12 +1,17 @@
-"""Importing this module registers every rule family's checks."""
+"""Importing this module registers every rule family's checks (order: policy 1 to 7, then the rest).
+
+`history_rules` comes after `emergency` so that the history-based check of GOV403 replaces the
+placeholder documentation registered there.
+"""
 
 from . import (  # noqa: F401
-    authoring,
-    cadence,
-    destructive,
     downgrades,
-    emergency,
+    destructive,
     forward_only,
-    integrity,
+    emergency,
+    history_rules,
+    authoring,
     review,
+    integrity,
+    cadence,
 )
