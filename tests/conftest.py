@@ -45,7 +45,8 @@ def make_git_repo(tmp_path):
     """`make_git_repo([(when, {files}), ...], tags={"v1": 0}) -> Path`: one dated commit per step.
 
     `when` is a datetime (UTC if naive) or ISO string; a `None` content deletes the file; a
-    `("rename", old, new)` key renames. `tags` maps tag name to the index of the commit to tag.
+    `("rename", old, new)` key renames. `tags` maps tag name to the index of the commit to tag;
+    `authors` maps a commit index to a "Name <email>" other than `author`.
     """
     import git
 
@@ -55,20 +56,22 @@ def make_git_repo(tmp_path):
         commits: Iterable[tuple[Union[datetime, str], Mapping[str, Optional[Content]]]],
         tags: Optional[Mapping[str, int]] = None,
         author: str = "Dana Reviewer <dana@example.com>",
+        authors: Optional[Mapping[int, str]] = None,
     ) -> Path:
         root = tmp_path / f"gitrepo{next(counter)}"
         root.mkdir()
         repo = git.Repo.init(root, initial_branch="main")
         shas = []
-        for when, files in commits:
+        for position, (when, files) in enumerate(commits):
             if isinstance(when, str):
                 when = datetime.fromisoformat(when)
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
-            stamp = when.isoformat()
+            stamp = f"{int(when.timestamp())} {when.strftime('%z')}"
             for rel, content in files.items():
                 if isinstance(rel, tuple):
                     _, old, new = rel
+                    (root / new).parent.mkdir(parents=True, exist_ok=True)
                     repo.index.move([old, new])
                     continue
                 if content is None:
@@ -76,7 +79,7 @@ def make_git_repo(tmp_path):
                     continue
                 write_files(root, {rel: content})
                 repo.index.add([rel])
-            name, email = author.rsplit(" <", 1)
+            name, email = (authors or {}).get(position, author).rsplit(" <", 1)
             actor = git.Actor(name, email.rstrip(">"))
             commit = repo.index.commit(
                 f"change at {stamp}", author=actor, committer=actor,

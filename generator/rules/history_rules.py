@@ -1,0 +1,120 @@
+"""Policy 4, read from git: the retroactive migration must land within 24 hours.
+
+This check lives apart from `emergency.py` because it is the only one of policy 4 that needs the
+repository's git history; it registers after that module so its documentation is the one shown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Optional, Sequence
+
+from ..model import EmergencyRecord, Finding, History, Location, Migration
+from .base import Context, rule
+from .emergency import linked_migrations
+
+LIMIT = timedelta(hours=24)
+_USABLE_HISTORY = ("ok", "shallow")
+
+
+@rule("GOV403")
+def retroactive_migration_late(ctx: Context) -> Iterable[Finding]:
+    """
+    ## What it does
+    Flags an emergency record whose retroactive migration reached the repository more than 24
+    hours after the emergency change.
+
+    - The change's time is the record's heading: `## Emergency Change: 2026-04-01T10:00:00Z`,
+      `2026-04-01 10:00 UTC`, or a date alone, which counts as the end of that day (UTC).
+    - The record's migrations are the ones linked to it: a migration is linked when its header's
+      `INCIDENT` field names the record's incident ticket, or when the record names the
+      migration's `MIGRATION_ID` or revision id (or a revision-id prefix of six or more
+      characters, as git abbreviates).
+    - A migration's time is the author date of the commit that added its file to git, following
+      renames back to the file's first name.
+
+    The record is on time when any linked migration was committed within 24 hours (exactly 24
+    hours is still on time). Otherwise the finding, at the record's heading, names the earliest
+    linked migration, both times in UTC and the delay in hours.
+
+    The check says nothing when it cannot know: when a linked migration is not committed yet,
+    when git history is unavailable, or when a shallow clone has cut off the commit that added
+    it (fetch full history in CI, e.g. `fetch-depth: 0`). A record linked to no migration at all
+    is reported by GOV402 instead.
+
+    ## Why is this bad?
+    An emergency fix is applied to production by hand, outside the migrations. Policy 4 allows
+    that only if a migration that reproduces the fix follows within a day. Until it exists, every
+    environment built from the repository differs from production, the next deployment can undo
+    or collide with the fix, and the longer the gap lasts the harder the drift is to untangle.
+
+    ## Example
+    ```markdown
+    ## Emergency Change: 2026-04-01T10:00:00Z
+
+    **Incident**: INC-2041
+    ```
+    and a migration with `INCIDENT: INC-2041` in its header, first committed at
+    2026-04-03T09:00:00Z (47 hours later).
+
+    ## Use instead
+    Commit the retroactive migration, with `INCIDENT: INC-2041` in its header, before
+    2026-04-02T10:00:00Z: the record and its migration then show as compliant in the
+    exceptions register.
+    """
+    history = ctx.repo.history
+    if history.status not in _USABLE_HISTORY:
+        return
+    for record in ctx.repo.exceptions:
+        late = late_migration(record, ctx.repo.migrations, history)
+        if late is not None:
+            migration, committed = late
+            yield ctx.finding(
+                "GOV403", Location(record.path, record.line), _message(record, migration, committed)
+            )
+
+
+def late_migration(
+    record: EmergencyRecord, migrations: Sequence[Migration], history: History
+) -> Optional[tuple[Migration, datetime]]:
+    """The earliest linked migration and its commit time, when the record missed the 24 hours.
+
+    None when the record was on time, has no time, is linked to nothing, or when any linked
+    migration's commit is unknown (it may be the one that was on time).
+    """
+    changed_at = _aware(record.changed_at)
+    if changed_at is None:
+        return None
+    landed = []
+    for migration in linked_migrations(record, migrations):
+        added = history.of(migration.path).added
+        if added is None:
+            return None
+        landed.append((added.date, migration))
+    if not landed:
+        return None
+    committed, migration = min(landed, key=lambda pair: (pair[0], pair[1].path))
+    return (migration, committed) if committed - changed_at > LIMIT else None
+
+
+def _message(record: EmergencyRecord, migration: Migration, committed: datetime) -> str:
+    changed_at = _aware(record.changed_at)
+    hours = (committed - changed_at).total_seconds() / 3600
+    name = migration.migration_id or migration.revision
+    named = f" ({name})" if name else ""
+    return (
+        f"retroactive migration {migration.path}{named} was committed at {_utc(committed)}, "
+        f"{hours:.1f} hours after the emergency change at {_utc(changed_at)}; "
+        f"policy 4 allows 24 hours"
+    )
+
+
+def _aware(when: Optional[datetime]) -> Optional[datetime]:
+    """Times without a zone are read as UTC, as the exceptions register's headings are."""
+    if when is None or when.tzinfo is not None:
+        return when
+    return when.replace(tzinfo=timezone.utc)
+
+
+def _utc(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

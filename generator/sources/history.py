@@ -1,0 +1,326 @@
+"""Git history of the repository's files, read in a constant number of git processes.
+
+Pages show who added a migration and when, and GOV403 compares that moment with the emergency
+change it reflects. Asking git once per file (`git log --follow -- <path>`) would cost one process
+per migration, which is minutes at thousands of files, so the reader makes three calls whatever the
+size of the repository:
+
+1. `git rev-parse` finds the work tree, the repository root's place in it, whether the clone is
+   shallow and the commit HEAD points at (none in a repository without commits);
+2. one `git log --name-status -M` walk from HEAD lists every commit's changed files, renames
+   included; walking from the newest commit backwards, each file's name is followed through its
+   renames, so the commit that "added" a file is the one that added its earliest name;
+3. `git for-each-ref refs/tags` lists the tags.
+
+Every path in the output is NUL-separated (`-z`), so names with spaces, quotes, newlines or
+non-ASCII letters come through unchanged. The reader never raises: a directory outside git is
+"not-a-repository", a git that is missing or fails is "unavailable".
+
+What git cannot know is left empty (`None`) rather than guessed:
+
+- a file that is untracked or only staged has no commit yet;
+- in a shallow clone the oldest commits present are cut off from their parents, so git lists
+  every file as "added" there; those commits are ignored, and a file seen only there has no added
+  (or last-changed) commit. The status is "shallow" so pages can say history is truncated;
+- a file deleted and later added again counts from the commit that added it again: the file that
+  exists now started there.
+
+Merge commits show no file changes of their own; a file is attributed to the commit on the
+branch that changed it, which is what `git log` shows for the file too.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator, Optional
+
+from ..model import Commit, FileHistory, History
+
+# Each commit starts with an empty NUL-separated field; file names and status letters are never
+# empty, so an empty field can only be the start of the next commit.
+_LOG_FORMAT = "%x00%H%x00%aN%x00%aE%x00%aI%x00%s"
+_HEADER_FIELDS = 5
+_TAG_FORMAT = (
+    "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
+    "%00%(creatordate:iso-strict)"
+)
+# Settings a user's git configuration could change that would alter the output we parse.
+_NEUTRAL_CONFIG = (
+    "-c", "diff.relative=false",
+    "-c", "log.showSignature=false",
+    "-c", "color.ui=never",
+    "-c", "core.quotePath=false",
+)
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+@dataclass
+class GitRunner:
+    """Runs git in `cwd` through gitpython and counts every process it starts.
+
+    The count is what `History.git_processes` reports, so it is kept here, at the only place
+    that starts a process, rather than estimated.
+    """
+
+    cwd: Path
+    processes: int = 0
+
+    def __call__(self, *args: str) -> tuple[int, bytes, str]:
+        """(exit status, stdout bytes, stderr text); raises only when git cannot be started."""
+        import git  # imported here: `import git` itself fails when no git executable exists
+
+        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE, "--no-pager", *_NEUTRAL_CONFIG, *args]
+        self.processes += 1
+        status, out, err = git.Git(str(self.cwd)).execute(
+            command,
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+        )
+        if isinstance(err, bytes):
+            err = err.decode("utf-8", "replace")
+        return status, out or b"", err or ""
+
+
+def read_history(root: Path, paths: list[str]) -> History:
+    """History of `paths` (POSIX, relative to `root`) and the repository's tags; never raises."""
+    root = Path(root)
+    run = GitRunner(root)
+    if not root.is_dir():
+        return History(status="not-a-repository")
+    try:
+        return _read_history(root, list(paths), run)
+    except Exception:  # the boundary: a broken git must not break a docs build
+        return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
+
+
+def release_tags(root: Path, pattern: str = "v*") -> list[tuple[str, str, datetime]]:
+    """Tags whose name matches the shell-style `pattern`, oldest first: one site version each.
+
+    Each entry is (tag, commit sha, date): the tagger's date for an annotated tag, the commit's
+    date for a lightweight one. Outside git, or when git fails, the list is empty.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    try:
+        tags = _read_tags(GitRunner(root))
+    except Exception:  # same boundary as read_history
+        return []
+    return [t for t in tags if fnmatch.fnmatchcase(t[0], pattern)]
+
+
+# --------------------------------------------------------------------------- the three calls
+
+
+@dataclass(frozen=True)
+class _Where:
+    """What `git rev-parse` says about the directory the reader was pointed at."""
+
+    prefix: str  # the root's path inside the work tree, "" or ending in "/"
+    shallow: bool
+    shallow_file: Path
+    head: Optional[str]
+
+
+def _read_history(root: Path, paths: list[str], run: GitRunner) -> History:
+    where, status = _locate(root, run)
+    if where is None:
+        files = {} if status == "not-a-repository" else _unknown(paths)
+        return History(status=status, files=files, git_processes=run.processes)
+    if where.head is None:
+        return History(status="no-commits", files=_unknown(paths), git_processes=run.processes)
+    boundary = _shallow_boundary(where) if where.shallow else frozenset()
+    wanted = {_git_path(where.prefix, p): p for p in paths}
+    files = _file_histories(run, where.head, wanted, boundary)
+    if files is None:
+        return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
+    return History(
+        status="shallow" if where.shallow else "ok",
+        files=files,
+        tags=tuple(_read_tags(run)),
+        git_processes=run.processes,
+        head=where.head,
+    )
+
+
+def _locate(root: Path, run: GitRunner) -> tuple[Optional[_Where], str]:
+    """One `rev-parse`; `--verify -q HEAD` exits 1 (printing the rest) when there is no commit."""
+    status, out, err = run(
+        "rev-parse", "--show-prefix", "--is-shallow-repository",
+        "--git-path", "shallow", "--verify", "-q", "HEAD",
+    )
+    if status not in (0, 1):
+        return None, "not-a-repository" if "not a git repository" in err else "unavailable"
+    lines = out.decode("utf-8", "surrogateescape").split("\n")
+    if len(lines) < 3:
+        return None, "unavailable"
+    head = lines[3].strip() if status == 0 and len(lines) > 3 else ""
+    return _Where(
+        prefix=lines[0],
+        shallow=lines[1].strip() == "true",
+        shallow_file=root / lines[2],
+        head=head if _SHA.match(head) else None,
+    ), "ok"
+
+
+def _shallow_boundary(where: _Where) -> frozenset[str]:
+    """The commits whose parents a shallow clone left out (git lists them in `.git/shallow`)."""
+    try:
+        return frozenset(where.shallow_file.read_text(encoding="ascii").split())
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+
+
+def _read_tags(run: GitRunner) -> list[tuple[str, str, datetime]]:
+    """Every tag that names a commit, oldest first (ties by name, so the order is stable)."""
+    status, out, _ = run("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
+    if status != 0:
+        return []
+    tags = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        parts = line.split("\0")
+        if len(parts) != 6:
+            continue
+        ref, kind, sha, peeled_kind, peeled_sha, stamp = parts
+        if kind == "tag":
+            kind, sha = peeled_kind, peeled_sha
+        when = _parse_date(stamp)
+        if kind == "commit" and when is not None:
+            tags.append((ref.removeprefix("refs/tags/"), sha, when))
+    return sorted(tags, key=lambda t: (t[2], t[0]))
+
+
+# --------------------------------------------------------------------------- following files
+
+
+def _file_histories(
+    run: GitRunner, head: str, wanted: dict[str, str], boundary: frozenset[str]
+) -> Optional[dict[str, FileHistory]]:
+    """One walk over the whole history; None when git cannot walk it (a corrupt repository)."""
+    status, out, _ = run(
+        "log", "-z", "--name-status", "-M", "--root", "--date-order", "--no-color",
+        f"--format={_LOG_FORMAT}", head, "--",
+    )
+    if status != 0:
+        return None
+    follower = _Follower(dict(wanted))
+    for commit, changes in _parse_log(out):
+        if commit.sha in boundary:
+            continue
+        # renames last: a name re-added in the same commit a rename freed is settled first
+        for change in sorted(changes, key=lambda c: c[0] == "R"):
+            follower.see(commit, change)
+        if not follower.following:
+            break
+    return {
+        requested: FileHistory(requested, follower.added.get(requested), follower.changed.get(requested))
+        for requested in wanted.values()
+    }
+
+
+@dataclass
+class _Follower:
+    """Follows each wanted file backwards in time, newest commit first, through its renames.
+
+    `following` maps the name a file had at the point of history being read to the path that was
+    asked for; a rename swaps the new name for the old one, an addition ends the search.
+    """
+
+    following: dict[str, str]
+    added: dict[str, Commit] = field(default_factory=dict)
+    changed: dict[str, Commit] = field(default_factory=dict)
+
+    def see(self, commit: Commit, change: tuple[str, tuple[str, ...]]) -> None:
+        letter, names = change
+        name = names[-1]
+        target = self.following.get(name)
+        if target is None:
+            return
+        if letter == "D":
+            self._deleted(name, target)
+            return
+        self.changed.setdefault(target, commit)
+        if letter == "R":
+            del self.following[name]
+            self.following[names[0]] = target
+        elif letter in ("A", "C"):
+            del self.following[name]
+            self.added[target] = commit
+
+    def _deleted(self, name: str, target: str) -> None:
+        # Met before any change: the committed file was deleted and the one on disk is not
+        # committed yet, so none of the older history belongs to it.
+        if target not in self.changed:
+            del self.following[name]
+
+
+def _parse_log(out: bytes) -> Iterator[tuple[Commit, list[tuple[str, tuple[str, ...]]]]]:
+    """(commit, [(status letter, names)]) from `git log -z --name-status --format=_LOG_FORMAT`.
+
+    A rename or copy has two names (old, new); every other change one.
+    """
+    fields = out.split(b"\0")
+    i = 0
+    commit: Optional[Commit] = None
+    changes: list[tuple[str, tuple[str, ...]]] = []
+    while i < len(fields):
+        token = fields[i]
+        if token == b"":
+            if commit is not None:
+                yield commit, changes
+            commit, changes = _parse_header(fields[i + 1 : i + 1 + _HEADER_FIELDS]), []
+            i += 1 + _HEADER_FIELDS
+            continue
+        letter = token.strip(b"\n").decode("ascii", "replace")[:1]
+        width = 2 if letter in ("R", "C") else 1
+        names = tuple(_decode_path(n) for n in fields[i + 1 : i + 1 + width])
+        if commit is not None and len(names) == width:
+            changes.append((letter, names))
+        i += 1 + width
+    if commit is not None:
+        yield commit, changes
+
+
+def _parse_header(values: list[bytes]) -> Optional[Commit]:
+    if len(values) < _HEADER_FIELDS:
+        return None
+    sha, author, email, stamp, summary = (v.decode("utf-8", "replace") for v in values)
+    when = _parse_date(stamp)
+    if not _SHA.match(sha) or when is None:
+        return None
+    return Commit(sha=sha, author=author, email=email, date=when, summary=summary)
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _git_path(prefix: str, path: str) -> str:
+    """Where `path` (relative to the repository root) sits in the work tree git reports on."""
+    return posixpath.normpath(prefix + path)
+
+
+def _decode_path(raw: bytes) -> str:
+    # the same decoding Python applies to file names on disk, so undecodable bytes round-trip
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _parse_date(stamp: str) -> Optional[datetime]:
+    try:
+        when = datetime.fromisoformat(stamp.strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _unknown(paths: list[str]) -> dict[str, FileHistory]:
+    return {p: FileHistory(p) for p in paths}
+
+
+__all__ = ["GitRunner", "read_history", "release_tags"]
