@@ -88,6 +88,8 @@ class Config:
     fail_on: Severity = Severity.ERROR
 
     # site and history
+    history: str = "auto"  # "auto": the git repository holding the root; "own": only when the
+    #                        root is itself a repository's top level; "off": no git history
     tag_pattern: str = "v*"
     site_name: str = "Migration governance"
 
@@ -163,6 +165,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         return value
     if not isinstance(value, str):
         raise fail("a string")
+    if key == "history" and value not in ("auto", "own", "off"):
+        raise fail("'auto', 'own' or 'off'")
     if key == "ticket_pattern":
         import re
 

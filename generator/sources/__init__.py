@@ -30,7 +30,9 @@ def load_repository(
     policies, f4 = read_policies(root, config)
     ci_jobs, f5 = read_ci_jobs(root, config)
     history = History(status="unavailable")
-    if with_history:
+    if with_history and config.history == "own" and not (root / ".git").exists():
+        history = History(status="not-a-repository")
+    elif with_history and config.history != "off":
         from .history import read_history
 
         paths = [m.path for m in migrations] + [a.path for a in adrs] + [p.path for p in policies]
