@@ -8,11 +8,17 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: site test setup assets serve clean
 
-site: setup
+EXAMPLE := build/example-repo
+
+site: setup $(EXAMPLE)
 	$(BIN)/mkdocs build --site-dir site
 
-serve: setup
+serve: setup $(EXAMPLE)
 	$(BIN)/mkdocs serve
+
+# the example as a git repository with dated commits and release tags (rebuilt when it changes)
+$(EXAMPLE): $(shell find examples/attribution-platform -type f) examples/make_history.py
+	$(BIN)/python examples/make_history.py --dest $(EXAMPLE) --force
 
 test: setup
 	$(BIN)/python -m pytest -n auto -q
