@@ -91,6 +91,7 @@ class Config:
     history: str = "auto"  # "auto": the git repository holding the root; "own": only when the
     #                        root is itself a repository's top level; "off": no git history
     tag_pattern: str = "v*"
+    graph_recent: int = 60  # revisions drawn in full on the revision graph page
     site_name: str = "Migration governance"
 
     def severity_for(self, code: str, default: Severity) -> Optional[Severity]:
@@ -162,6 +163,10 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     if key == "allow_multiple_heads":
         if not isinstance(value, bool):
             raise fail("true or false")
+        return value
+    if key == "graph_recent":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail("a whole number of at least 1")
         return value
     if not isinstance(value, str):
         raise fail("a string")
