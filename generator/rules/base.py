@@ -31,10 +31,25 @@ class Rule:
         return self.spec.code
 
     def doc_section(self, title: str) -> str:
-        """The text of one `## title` section of the documentation ('' when absent)."""
-        pattern = rf"^## {re.escape(title)}\s*$(.*?)(?=^## |\Z)"
-        match = re.search(pattern, self.doc, re.M | re.S)
-        return match.group(1).strip() if match else ""
+        """The text of one `## title` section of the documentation ('' when absent).
+
+        Headings inside fenced code (an example exceptions register, say) are not sections.
+        """
+        sections: dict[str, list[str]] = {}
+        current: Optional[list[str]] = None
+        fence: Optional[str] = None
+        for line in self.doc.splitlines():
+            stripped = line.lstrip()
+            if fence is None and stripped.startswith(("```", "~~~")):
+                fence = stripped[:3]
+            elif fence is not None and stripped.startswith(fence):
+                fence = None
+            elif fence is None and line.startswith("## "):
+                current = sections.setdefault(line[3:].strip(), [])
+                continue
+            if current is not None:
+                current.append(line)
+        return "\n".join(sections.get(title, [])).strip()
 
 
 REGISTRY: dict[str, Rule] = {}

@@ -1,0 +1,206 @@
+"""The revision graph of a set of migrations: heads, bases, merges, children, cycles, gaps.
+
+Built from what the readers extracted, never by importing migration code. Every answer is
+computed once, on first use, and is deterministic: lists are ordered by revision id or by path,
+and the members of a cycle are sorted, so messages and pages never change between runs.
+
+Edges run from a revision to each of its `down_revision` parents. `depends_on` is a soft
+ordering hint in Alembic, not a parent link: it is checked for dangling targets but takes no
+part in heads, bases or cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable, Optional
+
+from .model import Migration
+
+
+@dataclass(frozen=True)
+class MissingTarget:
+    """A `down_revision` or `depends_on` entry that names no known revision."""
+
+    migration: Migration
+    target: str
+    relation: str  # "down_revision" | "depends_on"
+
+
+class RevisionGraph:
+    """The parent/child structure of migrations; all properties are lazy and memoised.
+
+    When two files claim the same revision id, the one with the smaller path is the graph's
+    node and the others are listed in `duplicates`.
+    """
+
+    def __init__(self, migrations: Iterable[Migration]):
+        self.migrations: tuple[Migration, ...] = tuple(sorted(migrations, key=lambda m: m.path))
+
+    # ----------------------------------------------------------------- nodes
+
+    @cached_property
+    def by_revision(self) -> dict[str, Migration]:
+        """Revision id -> migration (the first file by path when the id is duplicated)."""
+        nodes: dict[str, Migration] = {}
+        for m in self.migrations:
+            if m.revision and m.revision not in nodes:
+                nodes[m.revision] = m
+        return nodes
+
+    @cached_property
+    def duplicates(self) -> dict[str, tuple[Migration, ...]]:
+        """Revision id -> every file that declares it, by path, for ids declared more than once."""
+        claims: dict[str, list[Migration]] = {}
+        for m in self.migrations:
+            if m.revision:
+                claims.setdefault(m.revision, []).append(m)
+        return {rev: tuple(ms) for rev, ms in sorted(claims.items()) if len(ms) > 1}
+
+    def get(self, revision: str) -> Optional[Migration]:
+        return self.by_revision.get(revision)
+
+    def parents(self, revision: str) -> tuple[str, ...]:
+        """The `down_revision` ids of a revision, as written (missing ones included)."""
+        node = self.by_revision.get(revision)
+        return node.down_revisions if node else ()
+
+    def children(self, revision: str) -> tuple[str, ...]:
+        """The revisions whose `down_revision` names this one, sorted."""
+        return self._children.get(revision, ())
+
+    @cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, set[str]] = {}
+        for rev, m in self.by_revision.items():
+            for parent in m.down_revisions:
+                found.setdefault(parent, set()).add(rev)
+        return {parent: tuple(sorted(kids)) for parent, kids in found.items()}
+
+    # ----------------------------------------------------------------- shape
+
+    @cached_property
+    def heads(self) -> tuple[str, ...]:
+        """Revisions nothing builds on, ordered by the path of their file."""
+        heads = [rev for rev in self.by_revision if rev not in self._children]
+        return tuple(sorted(heads, key=self._path_of))
+
+    @cached_property
+    def bases(self) -> tuple[str, ...]:
+        """Revisions with no `down_revision` (roots), ordered by path."""
+        bases = [rev for rev, m in self.by_revision.items() if not m.down_revisions]
+        return tuple(sorted(bases, key=self._path_of))
+
+    @cached_property
+    def merges(self) -> tuple[str, ...]:
+        """Revisions with more than one parent, ordered by path."""
+        merges = [rev for rev, m in self.by_revision.items() if m.is_merge]
+        return tuple(sorted(merges, key=self._path_of))
+
+    def is_head(self, revision: str) -> bool:
+        return revision in self.by_revision and revision not in self._children
+
+    def is_base(self, revision: str) -> bool:
+        node = self.by_revision.get(revision)
+        return node is not None and not node.down_revisions
+
+    def is_merge(self, revision: str) -> bool:
+        node = self.by_revision.get(revision)
+        return node is not None and node.is_merge
+
+    # ----------------------------------------------------------------- problems
+
+    @cached_property
+    def missing_parents(self) -> tuple[MissingTarget, ...]:
+        """`down_revision` entries that name a revision no file declares."""
+        return tuple(
+            MissingTarget(m, parent, "down_revision")
+            for m in self.migrations
+            for parent in m.down_revisions
+            if parent not in self.by_revision
+        )
+
+    @cached_property
+    def missing_dependencies(self) -> tuple[MissingTarget, ...]:
+        """`depends_on` entries that name neither a revision nor a branch label."""
+        labels = {label for m in self.migrations for label in m.branch_labels}
+        return tuple(
+            MissingTarget(m, dep, "depends_on")
+            for m in self.migrations
+            for dep in m.depends_on
+            if dep not in self.by_revision and dep not in labels
+        )
+
+    @cached_property
+    def cycles(self) -> tuple[tuple[str, ...], ...]:
+        """Each set of revisions that reach themselves through parents, members sorted.
+
+        One entry per strongly connected component (plus self-parenting revisions), found with
+        an iterative Tarjan walk so that long histories cannot exhaust the recursion limit.
+        """
+        components = [c for c in self._strongly_connected() if self._is_cycle(c)]
+        return tuple(sorted(tuple(sorted(c)) for c in components))
+
+    def _is_cycle(self, component: list[str]) -> bool:
+        if len(component) > 1:
+            return True
+        rev = component[0]
+        return rev in self.by_revision[rev].down_revisions
+
+    def _strongly_connected(self) -> list[list[str]]:
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        on_stack: set[str] = set()
+        stack: list[str] = []
+        components: list[list[str]] = []
+        counter = 0
+        for start in sorted(self.by_revision):
+            if start in index:
+                continue
+            work = [(start, iter(self._known_parents(start)))]
+            index[start] = low[start] = counter
+            counter += 1
+            stack.append(start)
+            on_stack.add(start)
+            while work:
+                node, parents = work[-1]
+                advanced = False
+                for parent in parents:
+                    if parent not in index:
+                        index[parent] = low[parent] = counter
+                        counter += 1
+                        stack.append(parent)
+                        on_stack.add(parent)
+                        work.append((parent, iter(self._known_parents(parent))))
+                        advanced = True
+                        break
+                    if parent in on_stack:
+                        low[node] = min(low[node], index[parent])
+                if advanced:
+                    continue
+                work.pop()
+                if work:
+                    caller = work[-1][0]
+                    low[caller] = min(low[caller], low[node])
+                if low[node] == index[node]:
+                    components.append(self._pop_component(node, stack, on_stack))
+        return components
+
+    @staticmethod
+    def _pop_component(root: str, stack: list[str], on_stack: set[str]) -> list[str]:
+        component = []
+        while True:
+            member = stack.pop()
+            on_stack.discard(member)
+            component.append(member)
+            if member == root:
+                return component
+
+    def _known_parents(self, revision: str) -> list[str]:
+        return sorted(p for p in self.by_revision[revision].down_revisions if p in self.by_revision)
+
+    def _path_of(self, revision: str) -> str:
+        return self.by_revision[revision].path
+
+
+__all__ = ["MissingTarget", "RevisionGraph"]

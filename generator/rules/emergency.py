@@ -1,0 +1,162 @@
+"""Policy 4: every emergency change is recorded and followed by a retroactive migration.
+
+`linked_migrations` is public: the lateness check (GOV403) and the site's exceptions register
+use the same linking, so a record is never "linked" on one page and "missing" on another.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+from ..model import EmergencyRecord, Finding, Location, Migration
+from .base import Context, document, rule
+
+MIN_PREFIX = 6  # shortest revision-id prefix a record may use to name a migration
+
+
+def _clean(value: Optional[str]) -> str:
+    """A reference as compared: trimmed, Markdown code/link brackets removed, case folded."""
+    return (value or "").strip().strip("`[]<>").strip().casefold()
+
+
+def _names_migration(ref: str, migration: Migration) -> bool:
+    if not ref:
+        return False
+    if migration.migration_id and ref == _clean(migration.migration_id):
+        return True
+    revision = _clean(migration.revision)
+    if not revision:
+        return False
+    return ref == revision or (len(ref) >= MIN_PREFIX and revision.startswith(ref))
+
+
+def linked_migrations(record: EmergencyRecord, migrations: Sequence[Migration]) -> list[Migration]:
+    """The migrations that are the retroactive migration of `record`, ordered by path.
+
+    A migration is linked when its header's `INCIDENT` names the record's incident ticket, or
+    when the record names the migration's `MIGRATION_ID`, its revision id, or a prefix of the
+    revision id at least six characters long (as `git` abbreviates).
+    """
+    incident = _clean(record.incident)
+    refs = [_clean(r) for r in record.migration_refs]
+    linked = []
+    for migration in migrations:
+        by_incident = bool(incident) and migration.header is not None and (
+            _clean(migration.header.get("INCIDENT")) == incident
+        )
+        if by_incident or any(_names_migration(ref, migration) for ref in refs):
+            linked.append(migration)
+    return sorted(linked, key=lambda m: m.path)
+
+
+document(
+    "GOV401",
+    """
+    ## What it does
+    Flags an `## Emergency Change: <date>` record in the exceptions register
+    (`db/schema/EXCEPTIONS.md` by default) that lacks one of its required parts: a date the
+    heading can be read as, the incident ticket, the urgency, the immediate action taken, the
+    retroactive canonical spec update (a PR link) or the post-incident review (a link). A part
+    that is empty or still holds template text (`[Link to post-mortem]`, `TBD`) counts as
+    missing. The exceptions reader reports these while it reads each record, at the record's
+    heading line, one finding per missing part.
+
+    ## Why is this bad?
+    Policy 4 lets an emergency fix skip normal review only because the fix is documented after
+    the fact. A record without its incident, its action or its follow-up links cannot be
+    audited: nobody can tell what was changed in production, or whether the repository caught up.
+
+    ## Example
+    A record that stops after its first lines:
+      ```markdown
+      ## Emergency Change: 2026-04-01
+
+      **Incident**: INC-2041
+      **Urgency**: CRITICAL (checkout down)
+      ```
+
+    ## Use instead
+    A record with every part:
+      ```markdown
+      ## Emergency Change: 2026-04-01T10:00:00Z
+
+      **Incident**: INC-2041
+      **Urgency**: CRITICAL (checkout down)
+
+      ## Immediate Action Taken
+      Added index ix_orders_created_at directly in production.
+
+      ## Retroactive Canonical Spec Update
+      https://git.example.com/db/pull/512
+
+      ## Post-Incident Review
+      https://wiki.example.com/postmortems/INC-2041
+      ```
+    """,
+)
+
+
+document(
+    "GOV403",
+    """
+    ## What it does
+    Flags an emergency record whose retroactive migration reached the repository more than 24
+    hours after the emergency change. The change's time is the record's heading
+    (`## Emergency Change: 2026-04-01T10:00:00Z`; a date alone means the end of that day, UTC).
+    The migration is the one linked to the record (its `INCIDENT` field names the record's
+    incident ticket, or the record names its `MIGRATION_ID` or revision id), and its time is
+    the commit that added the file to git. The check needs the repository's git history; when
+    history is unavailable it cannot run and the site says so.
+
+    ## Why is this bad?
+    Policy 4 gives the team one day to bring the migrations back in line with what was done to
+    production by hand. Until then, the next deployment may build a schema that differs from
+    production, and every day of delay makes that drift harder to untangle.
+
+    ## Example
+    An emergency change recorded at `2026-04-01T10:00:00Z` whose retroactive migration, with
+    `INCIDENT: INC-2041`, was first committed on 2026-04-03.
+
+    ## Use instead
+    Commit the retroactive migration (header `INCIDENT: INC-2041`) within 24 hours of the change.
+    """,
+)
+
+
+@rule("GOV402")
+def exception_without_retroactive_migration(ctx: Context) -> Iterable[Finding]:
+    """
+    ## What it does
+    Flags an emergency record that no migration is linked to. A migration is linked when its
+    header's `INCIDENT` field equals the record's incident ticket (ignoring case and surrounding
+    spaces), or when the record names the migration's `MIGRATION_ID`, its revision id, or a
+    revision-id prefix of at least six characters.
+
+    ## Why is this bad?
+    Policy 4 requires every emergency change made directly in production to be followed by a
+    migration that reproduces it. Without that migration, the schema built from the repository
+    no longer matches production, and the next environment built from it silently differs.
+
+    ## Example
+    A record `## Emergency Change: 2026-04-01` with `**Incident**: INC-2041`, and no migration
+    whose header says `INCIDENT: INC-2041`.
+
+    ## Use instead
+    ```text
+    MIGRATION_ID: 202604011200
+    TITLE: Retroactive index on orders.created_at
+    INCIDENT: INC-2041
+    ```
+    """
+    for record in ctx.repo.exceptions:
+        if linked_migrations(record, ctx.repo.migrations):
+            continue
+        names = f"incident '{record.incident}'" if record.incident else f"'{record.heading}'"
+        refs = ", ".join(record.migration_refs)
+        named = f"; the record names {refs}, which match no migration" if refs else ""
+        yield ctx.finding(
+            "GOV402",
+            Location(record.path, record.line),
+            f"emergency change {names} has no retroactive migration: no migration's INCIDENT "
+            f"names it{named}",
+        )

@@ -1,0 +1,439 @@
+"""Policy 6: the declared risk and domain flags match what the operations actually do.
+
+`implied_risk` is public: the site shows it beside the declared RISK_LEVEL on every migration
+page, with the same reasons the rule reports.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import math
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
+
+import sqlglot
+from sqlglot import exp
+
+from ..config import Config
+from ..model import Finding, Location, Migration, Operation
+from .base import Context, rule
+from .destructive import (
+    call_name,
+    calls_named,
+    created_earlier,
+    describe,
+    destructive_operations,
+    keyword,
+    kind_of,
+    norm,
+    parse_expression,
+)
+
+LEVELS = ("Low", "Medium", "High")
+RLS_KINDS = frozenset({"create_policy", "drop_policy", "alter_policy", "enable_rls", "disable_rls"})
+RLS_WEAKENING = frozenset({"drop_policy", "alter_policy", "disable_rls"})
+HIGH_RISK_FLAGS = ("TOUCHES_PRIVACY", "TOUCHES_RETENTION")
+# Which operations touch which domain flag. Only row level security can be recognised from the
+# operations alone today; other domains (privacy, retention, ...) would need configured tables.
+DOMAIN_KINDS: dict[str, frozenset[str]] = {"TOUCHES_RLS": RLS_KINDS}
+
+
+def level_rank(level: Optional[str]) -> Optional[int]:
+    """0, 1, 2 for Low, Medium, High (any case); None for anything else."""
+    folded = (level or "").strip().casefold()
+    for rank, name in enumerate(LEVELS):
+        if folded == name.casefold():
+            return rank
+    return None
+
+
+# --------------------------------------------------------------------------- column types
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """What a column type can hold, as far as its size goes: a family and its limits."""
+
+    family: str  # "string" | "integer" | "numeric" | "float"
+    size: float  # length, bytes or precision; math.inf when unbounded
+    scale: float = 0
+
+
+_STRING_UNBOUNDED = {"Text", "TEXT", "UnicodeText", "CLOB", "CITEXT"}
+_STRING_SIZED = {"String", "VARCHAR", "Unicode", "NVARCHAR", "CHAR", "NCHAR"}
+_INTEGER_BYTES = {
+    "SmallInteger": 2, "SMALLINT": 2,
+    "Integer": 4, "INTEGER": 4, "INT": 4,
+    "BigInteger": 8, "BIGINT": 8,
+}
+_NUMERIC = {"Numeric", "NUMERIC", "DECIMAL"}
+_FLOAT_BYTES = {"REAL": 4, "Float": 8, "FLOAT": 8, "Double": 8, "DOUBLE": 8, "DOUBLE_PRECISION": 8}
+
+
+def column_type(source: Optional[str]) -> Optional[ColumnType]:
+    """Read `sa.String(50)`, `sa.Text()`, `sa.Numeric(10, 2)`, ... ; None when not recognised."""
+    node = parse_expression(source)
+    if node is None:
+        return None
+    if isinstance(node, ast.Call):
+        name, args = call_name(node), _type_arguments(node)
+    elif isinstance(node, (ast.Attribute, ast.Name)):
+        name, args = (node.attr if isinstance(node, ast.Attribute) else node.id), {}
+    else:
+        return None
+    if args is None:
+        return None
+    return _classify(name or "", args)
+
+
+def _type_arguments(call: ast.Call) -> Optional[dict[str, int]]:
+    """Positional and keyword size arguments as integers; None when one is not a literal."""
+    values: dict[str, int] = {}
+    names = ("length", "scale") if call_name(call) not in _NUMERIC | set(_FLOAT_BYTES) else (
+        "precision", "scale"
+    )
+    pairs = list(zip(names, call.args)) + [(kw.arg, kw.value) for kw in call.keywords if kw.arg]
+    for key, value in pairs:
+        if key not in ("length", "precision", "scale"):
+            continue
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, int)):
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            return None
+        values[key] = value.value
+    return values
+
+
+def _classify(name: str, args: dict[str, int]) -> Optional[ColumnType]:
+    if name in _STRING_UNBOUNDED:
+        return ColumnType("string", math.inf)
+    if name in _STRING_SIZED:
+        default = 1 if name in ("CHAR", "NCHAR") else math.inf
+        return ColumnType("string", args.get("length", default))
+    if name in _INTEGER_BYTES:
+        return ColumnType("integer", _INTEGER_BYTES[name])
+    if name in _NUMERIC:
+        if "precision" not in args:  # NUMERIC without precision keeps any number of digits
+            return ColumnType("numeric", math.inf, math.inf)
+        return ColumnType("numeric", args["precision"], args.get("scale", 0))
+    if name in _FLOAT_BYTES:
+        precision = args.get("precision")
+        size = _FLOAT_BYTES[name] if precision is None else (4 if precision <= 24 else 8)
+        return ColumnType("float", size)
+    return None
+
+
+def narrows(old: ColumnType, new: ColumnType) -> bool:
+    """True when some value of `old` no longer fits `new` (same family only)."""
+    if old.family == "numeric":
+        whole_old, whole_new = old.size - old.scale, new.size - new.scale
+        return new.size < old.size or new.scale < old.scale or whole_new < whole_old
+    return new.size < old.size
+
+
+def _type_change(op: Operation) -> Optional[tuple[str, str]]:
+    """The (level, reason) of a column type change, or None when the change is harmless."""
+    if kind_of(op) == "alter_column_type" and op.sql is not None:
+        return "Medium", f"{describe(op)}, from a type that is not known"
+    if kind_of(op) != "alter_column":
+        return None
+    new_source = op.argument("type_")
+    if new_source is None:
+        return None
+    column = f"column '{op.target}'" if op.target else "a column"
+    old_source = op.argument("existing_type")
+    old, new = column_type(old_source), column_type(new_source)
+    change = f"{op.call} changes the type of {column}"
+    if old_source is None:
+        return "Medium", f"{change} to {new_source} without existing_type, so narrowing cannot be ruled out"
+    if old is None or new is None or old.family != new.family:
+        return "Medium", f"{change} from {old_source} to {new_source}, which cannot be compared"
+    if narrows(old, new):
+        return "High", f"{change} from {old_source} to the narrower {new_source}"
+    return None
+
+
+# --------------------------------------------------------------------------- implied risk
+
+
+def _sql_tree(op: Operation, config: Config) -> Optional[exp.Expression]:
+    if op.sql is None or op.sql.dynamic or op.sql.error:
+        return None
+    return _parse_sql(op.sql.text, config.sql_dialect)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_sql(text: str, dialect: str) -> Optional[exp.Expression]:
+    """One statement's tree, cached: the statements of one `op.execute` share their text."""
+    try:
+        return sqlglot.parse_one(text, read=dialect)
+    except Exception:  # sqlglot raises several error types; unreadable SQL simply says nothing
+        return None
+
+
+def _adds_required_column(op: Operation, config: Config) -> bool:
+    """A new NOT NULL column without a server default: existing rows force a rewrite or fail."""
+    if kind_of(op) != "add_column":
+        return False
+    if op.sql is not None:
+        text = op.sql.text.upper()
+        tree = _sql_tree(op, config) if "NOT NULL" in text else None
+        return tree is not None and tree.find(exp.NotNullColumnConstraint) is not None and (
+            tree.find(exp.DefaultColumnConstraint) is None
+        )
+    for column in calls_named(op, "Column"):
+        nullable = keyword(column, "nullable")
+        if (
+            isinstance(nullable, ast.Constant)
+            and nullable.value is False
+            and keyword(column, "server_default") is None
+        ):
+            return True
+    return False
+
+
+def _adds_foreign_key(op: Operation, config: Config) -> bool:
+    if kind_of(op) == "create_foreign_key":
+        return True
+    if op.sql is not None:
+        tree = _sql_tree(op, config) if "REFERENCES" in op.sql.text.upper() else None
+        return tree is not None and tree.find(exp.Reference, exp.ForeignKey) is not None
+    return any(True for _ in calls_named(op, "ForeignKey")) or any(
+        True for _ in calls_named(op, "ForeignKeyConstraint")
+    )
+
+
+def _p0_index(op: Operation, config: Config) -> bool:
+    return kind_of(op) == "drop_index" and bool(config.p0_indexes)
+
+
+Reason = tuple[int, str, str]  # (line, level, text)
+
+
+def _high_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
+    for op in destructive_operations(migration, config):
+        kind = kind_of(op)
+        if kind in ("drop_table", "drop_column", "truncate") or _p0_index(op, config):
+            yield op.line, "High", describe(op)
+    for op in migration.upgrade_operations():
+        if kind_of(op) in RLS_WEAKENING and not created_earlier(op, migration):
+            yield op.line, "High", describe(op)
+    if migration.header is not None:
+        for flag in HIGH_RISK_FLAGS:
+            field = migration.header.field(flag)
+            if field and field.value.strip().casefold() == "yes":
+                yield field.line, "High", f"the header declares {flag}: Yes"
+
+
+def _medium_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
+    ingestion = {norm(t) for t in config.ingestion_tables}
+    for op in migration.upgrade_operations():
+        if _adds_required_column(op, config):
+            yield op.line, "Medium", f"{describe(op)}, a NOT NULL column without a server default"
+        if _adds_foreign_key(op, config):
+            yield op.line, "Medium", f"{describe(op)}, with a foreign key"
+        if kind_of(op) == "create_table" and norm(op.table) in ingestion:
+            yield op.line, "Medium", f"{describe(op)}, a table ingestion uses"
+
+
+def _type_reasons(migration: Migration) -> Iterator[Reason]:
+    for op in migration.upgrade_operations():
+        change = _type_change(op)
+        if change is not None:
+            yield op.line, change[0], change[1]
+
+
+def risk_reasons(migration: Migration, config: Config) -> list[tuple[str, str]]:
+    """Every (level, "line N: reason") that `migration` implies, in line order."""
+    found = [*_high_reasons(migration, config), *_medium_reasons(migration, config)]
+    found += _type_reasons(migration)
+    found.sort(key=lambda reason: reason[0])
+    return [(level, f"line {line}: {text}") for line, level, text in found]
+
+
+def implied_risk(migration: Migration, config: Config) -> tuple[str, list[str]]:
+    """The risk level the operations imply ("Low", "Medium", "High") and the reasons for it.
+
+    The reasons are those at the implied level, each starting with its line number; Low has
+    none.
+    """
+    reasons = risk_reasons(migration, config)
+    if not reasons:
+        return "Low", []
+    level = max((lvl for lvl, _ in reasons), key=LEVELS.index)
+    return level, [reason for lvl, reason in reasons if lvl == level]
+
+
+@rule("GOV601")
+def risk_understated(ctx: Context) -> Iterable[Finding]:
+    """
+    ## What it does
+    Compares the header's `RISK_LEVEL` with the risk the operations in `upgrade()` imply, and
+    flags a declared level that is lower. The finding points at the `RISK_LEVEL` line and lists
+    the operations that raise the risk.
+
+    High: dropping a column or table (or truncating it), narrowing a column type
+    (`String(255)` to `String(50)`, `Text` to `String(n)`, `BigInteger` to `Integer`, a
+    `Numeric` losing digits), dropping or changing row level security (`drop_policy`,
+    `ALTER POLICY`, `DISABLE ROW LEVEL SECURITY`), dropping a configured P0 index, and the
+    header flags `TOUCHES_PRIVACY` or `TOUCHES_RETENTION` set to Yes.
+
+    Medium: adding a `NOT NULL` column without a server default, adding a foreign key
+    (`create_foreign_key`, `sa.ForeignKey` in a new table or column, `REFERENCES` in SQL),
+    creating a table listed in `ingestion_tables`, and any type change that cannot be compared:
+    an `alter_column(type_=...)` without `existing_type=`, types of different kinds, or raw SQL
+    `ALTER COLUMN ... TYPE`. Add `existing_type=` to show that a change only widens a column.
+
+    Dropping something the migration itself created earlier implies nothing.
+
+    ## Why is this bad?
+    Policy 6 routes a change to the review it needs by its risk level: High-risk changes need an
+    architecture review and a written rationale. An understated level sends a drop or a
+    narrowing through the light-weight path meant for adding an index.
+
+    ## Example
+    ```python
+    \"\"\"...
+    RISK_LEVEL: Low
+    \"\"\"
+    def upgrade():
+        op.alter_column("events", "source", type_=sa.String(50), existing_type=sa.String(255))
+    ```
+
+    ## Use instead
+    ```python
+    \"\"\"...
+    RISK_LEVEL: High
+    \"\"\"
+    def upgrade():
+        op.alter_column("events", "source", type_=sa.String(50), existing_type=sa.String(255))
+    ```
+    """
+    for migration in ctx.repo.migrations:
+        field = migration.header.field("RISK_LEVEL") if migration.header else None
+        declared = level_rank(field.value if field else None)
+        if declared is None:
+            continue  # missing or invalid values are GOV502 / GOV503
+        implied, reasons = implied_risk(migration, ctx.config)
+        if LEVELS.index(implied) <= declared:
+            continue
+        yield ctx.finding(
+            "GOV601",
+            Location(migration.path, field.line),
+            f"RISK_LEVEL is {field.value.strip()} but the operations imply {implied}: "
+            + "; ".join(reasons),
+        )
+
+
+# --------------------------------------------------------------------------- domain flags
+
+DOC_PATH = re.compile(r"\bdocs/[\w./-]+\.md\b")
+ADR_REF = re.compile(r"\bADR-?\d+\b", re.I)
+
+
+def has_doc_reference(migration: Migration) -> bool:
+    """Whether the header names documentation: a DOC_REFS value, a docs/*.md path or an ADR."""
+    header = migration.header
+    if header is None:
+        return False
+    if (header.get("DOC_REFS") or "").strip():
+        return True
+    text = "\n".join([migration.docstring or ""] + [f.value for f in header.fields])
+    return bool(DOC_PATH.search(text) or ADR_REF.search(text))
+
+
+def _flags_set(migration: Migration) -> Iterator:
+    for field in migration.header.fields if migration.header else ():
+        if field.key.startswith("TOUCHES_") and field.value.strip().casefold() == "yes":
+            yield field
+
+
+@rule("GOV602")
+def domain_flag_without_doc_ref(ctx: Context) -> Iterable[Finding]:
+    """
+    ## What it does
+    Flags each `TOUCHES_<DOMAIN>: Yes` header field when the header cites no documentation:
+    the `DOC_REFS` field is absent or empty and the header text names neither a `docs/....md`
+    path nor an ADR (`ADR-012`).
+
+    ## Why is this bad?
+    Policy 6 asks reviewers to check the domain's documentation whenever a migration touches a
+    sensitive domain such as privacy, retention or row level security. Without a reference the
+    reviewer has to guess which contract the change must respect, and the next reader cannot
+    trace why the change was considered safe.
+
+    ## Example
+    ```text
+    TOUCHES_PRIVACY: Yes
+    ```
+
+    ## Use instead
+    ```text
+    TOUCHES_PRIVACY: Yes
+    DOC_REFS: docs/privacy/DATA-CLASSIFICATION.md, ADR-012
+    ```
+    """
+    for migration in ctx.repo.migrations:
+        if has_doc_reference(migration):
+            continue
+        for field in _flags_set(migration):
+            yield ctx.finding(
+                "GOV602",
+                Location(migration.path, field.line),
+                f"{field.key} is Yes but the header cites no documentation "
+                "(DOC_REFS, a docs/....md path or an ADR)",
+            )
+
+
+@rule("GOV603")
+def domain_flag_inaccurate(ctx: Context) -> Iterable[Finding]:
+    """
+    ## What it does
+    Warns when `upgrade()` touches a domain whose header flag is absent or not Yes. Today the
+    domain recognised from operations is row level security: `create_policy`, `drop_policy`,
+    `alter_policy`, enabling or disabling row level security (as `op.*` calls or raw SQL)
+    require `TOUCHES_RLS: Yes`. The finding points at the first such operation. Other domains
+    (privacy, retention) cannot be recognised from operations alone and are not checked.
+
+    ## Why is this bad?
+    Policy 6 asks reviewers to confirm the domain flags are accurate, because the flags decide
+    which documentation and which reviewers a change needs. A policy change that is not flagged
+    as touching row level security skips the review of the tenant-isolation contract.
+
+    ## Example
+    ```python
+    \"\"\"...
+    TOUCHES_RLS: No
+    \"\"\"
+    def upgrade():
+        op.execute("ALTER TABLE events DISABLE ROW LEVEL SECURITY")
+    ```
+
+    ## Use instead
+    ```python
+    \"\"\"...
+    TOUCHES_RLS: Yes
+    DOC_REFS: docs/security/RLS-CONTRACT.md
+    \"\"\"
+    def upgrade():
+        op.execute("ALTER TABLE events DISABLE ROW LEVEL SECURITY")
+    ```
+    """
+    for migration in ctx.repo.migrations:
+        if migration.header is None:
+            continue  # GOV501
+        for flag, kinds in DOMAIN_KINDS.items():
+            touching = [op for op in migration.upgrade_operations() if kind_of(op) in kinds]
+            value = (migration.header.get(flag) or "").strip()
+            if not touching or value.casefold() == "yes":
+                continue
+            state = f"is '{value}'" if value else "is not set"
+            first = touching[0]
+            yield ctx.finding(
+                "GOV603",
+                Location(migration.path, first.line, first.column),
+                f"{describe(first)} touches the {flag.removeprefix('TOUCHES_')} domain, "
+                f"but {flag} {state}",
+            )
