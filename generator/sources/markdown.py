@@ -1,0 +1,480 @@
+"""Markdown and YAML helpers shared by the document readers (ADRs, exceptions, policies, CI).
+
+Everything is read from markdown-it-py tokens, whose `map` gives each block's source lines, so a
+heading or a `**Field**: value` line inside a fenced code block is never mistaken for the real
+thing, and every value comes with the line it was written on. YAML (front matter and CI files) is
+read with PyYAML's composer, which keeps the line of every node.
+
+All line numbers here are 1-based lines of the whole file: a document parsed from the text after a
+front matter block is told its `first_line`, and every line it reports is already shifted.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Iterable, Optional
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..model import Finding, Location
+from ..rules.catalog import finding
+
+_PARSER = MarkdownIt("commonmark").enable("table")
+
+# A plain `Name: value` line: a short name of words, then a colon and a space (or line end).
+_PLAIN_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9 _/\-]{0,40}?)\s*:(?:\s+(.*))?$")
+
+
+def field_key(name: str) -> str:
+    """Compare field and heading names loosely: lower case, words joined by single spaces."""
+    return " ".join(re.split(r"[^a-z0-9]+", name.lower())).strip()
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str  # plain text, emphasis markers removed
+    line: int
+    end_line: int  # a setext heading spans two lines
+
+    @property
+    def key(self) -> str:
+        return field_key(self.title)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the lines that belong to it, up to the next heading of the same or higher rank."""
+
+    heading: Heading
+    end_line: int  # last line of the section, inclusive
+
+    @property
+    def body_line(self) -> int:
+        return self.heading.end_line + 1
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One source line of a paragraph, rendered two ways.
+
+    `markdown` keeps link targets (`[PR-12](https://...)`) and code spans (`` `abc` ``) so that a
+    link the author wrote survives; `plain` is the text a reader sees (`PR-12`, `abc`).
+    """
+
+    line: int
+    markdown: str
+    plain: str
+    bold_name: Optional[str] = None  # `**Name:**` / `**Name**:` at the start of the line
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    line: int
+    end_line: int
+    lines: tuple[TextLine, ...]
+
+    @property
+    def markdown(self) -> str:
+        return "\n".join(t.markdown for t in self.lines)
+
+    @property
+    def plain(self) -> str:
+        return " ".join(t.plain.strip() for t in self.lines).strip()
+
+
+@dataclass(frozen=True)
+class Field:
+    """A `**Name**: value`, `**Name:** value` or plain `Name: value` line of a paragraph."""
+
+    name: str
+    value: str  # Markdown as written (links kept)
+    plain: str  # the same value as plain text
+    line: int
+    bold: bool
+
+    @property
+    def key(self) -> str:
+        return field_key(self.name)
+
+
+@dataclass(frozen=True)
+class CodeSpan:
+    text: str
+    line: int
+
+
+class MarkdownDocument:
+    """A parsed Markdown text. `first_line` is the file line the text starts on."""
+
+    def __init__(self, text: str, first_line: int = 1):
+        self.text = text
+        self.first_line = first_line
+        self.lines = text.split("\n")
+        self.tokens: list[Token] = _PARSER.parse(text)
+
+    @property
+    def last_line(self) -> int:
+        return self.first_line + len(self.lines) - 1
+
+    def _file_line(self, token_line: int) -> int:
+        return token_line + self.first_line
+
+    @cached_property
+    def headings(self) -> tuple[Heading, ...]:
+        found = []
+        for index, token in enumerate(self.tokens):
+            if token.type == "heading_open" and token.map:
+                inline = self.tokens[index + 1]
+                found.append(
+                    Heading(
+                        level=int(token.tag[1:]),
+                        title=_plain(inline.children or []).strip(),
+                        line=self._file_line(token.map[0]),
+                        end_line=self._file_line(token.map[1] - 1),
+                    )
+                )
+        return tuple(found)
+
+    @cached_property
+    def sections(self) -> tuple[Section, ...]:
+        """Every heading with its extent (nested sections overlap their parents)."""
+        ends = [self.last_line] * len(self.headings)
+        open_sections: list[int] = []
+        for index, heading in enumerate(self.headings):
+            while open_sections and self.headings[open_sections[-1]].level >= heading.level:
+                ends[open_sections.pop()] = heading.line - 1
+            open_sections.append(index)
+        return tuple(Section(h, end) for h, end in zip(self.headings, ends))
+
+    def sections_between(self, first: int, last: Optional[int] = None) -> tuple[Section, ...]:
+        return _between(self.sections, self._section_lines, first, last)
+
+    @cached_property
+    def _section_lines(self) -> list[int]:
+        return [s.heading.line for s in self.sections]
+
+    def first_heading(self, level: int) -> Optional[Heading]:
+        return next((h for h in self.headings if h.level == level), None)
+
+    def section(self, key: str, first: int = 0, last: Optional[int] = None) -> Optional[Section]:
+        """The first section whose heading reads `key` (see `field_key`) between two lines."""
+        return next((s for s in self.sections_between(first, last) if s.heading.key == key), None)
+
+    def source(self, first: int, last: int) -> str:
+        """The raw Markdown of file lines `first`..`last`, blank lines around it removed."""
+        start = max(first - self.first_line, 0)
+        stop = max(last - self.first_line + 1, 0)
+        return "\n".join(self.lines[start:stop]).strip("\n").rstrip()
+
+    @cached_property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        found = []
+        for index, token in enumerate(self.tokens):
+            if token.type == "paragraph_open" and token.map:
+                inline = self.tokens[index + 1]
+                first = self._file_line(token.map[0])
+                lines = tuple(_text_lines(inline.children or [], first))
+                found.append(Paragraph(first, self._file_line(token.map[1] - 1), lines))
+        return tuple(found)
+
+    def paragraphs_between(self, first: int, last: Optional[int] = None) -> tuple[Paragraph, ...]:
+        return _between(self.paragraphs, self._paragraph_lines, first, last)
+
+    @cached_property
+    def _paragraph_lines(self) -> list[int]:
+        return [p.line for p in self.paragraphs]
+
+    @cached_property
+    def fields(self) -> tuple[Field, ...]:
+        """Every field line of every paragraph, in document order."""
+        return tuple(f for p in self.paragraphs for t in p.lines if (f := _as_field(t)) is not None)
+
+    def fields_between(self, first: int, last: Optional[int] = None) -> tuple[Field, ...]:
+        return _between(self.fields, self._field_lines, first, last)
+
+    @cached_property
+    def _field_lines(self) -> list[int]:
+        return [f.line for f in self.fields]
+
+    def find_field(
+        self, keys: Iterable[str], first: int = 0, last: Optional[int] = None
+    ) -> Optional[Field]:
+        """The first bold field named one of `keys`, else the first plain one."""
+        wanted = set(keys)
+        candidates = [f for f in self.fields_between(first, last) if f.key in wanted]
+        return next((f for f in candidates if f.bold), None) or next(iter(candidates), None)
+
+    @cached_property
+    def code_spans(self) -> tuple[CodeSpan, ...]:
+        """Inline code spans (`` `x` ``) of paragraphs, headings and table cells, with their lines."""
+        spans = []
+        for token in self.tokens:
+            if token.type != "inline" or not token.map:
+                continue
+            line = self._file_line(token.map[0])
+            for child in token.children or []:
+                if child.type in ("softbreak", "hardbreak"):
+                    line += 1
+                elif child.type == "code_inline":
+                    spans.append(CodeSpan(child.content, line))
+        return tuple(sorted(spans, key=lambda span: span.line))
+
+    def code_spans_between(self, first: int, last: Optional[int] = None) -> tuple[CodeSpan, ...]:
+        return _between(self.code_spans, self._code_span_lines, first, last)
+
+    @cached_property
+    def _code_span_lines(self) -> list[int]:
+        return [c.line for c in self.code_spans]
+
+
+def _between(items: tuple, lines: list[int], first: int, last: Optional[int]) -> tuple:
+    """The items (sorted by line, `lines` their lines) from line `first` to `last` inclusive.
+
+    Binary search keeps a register with thousands of records linear to read.
+    """
+    start = bisect_left(lines, first)
+    stop = len(items) if last is None else bisect_right(lines, last)
+    return items[start:stop]
+
+
+def parse_markdown(
+    rel: str, text: str, first_line: int = 1
+) -> tuple[Optional[MarkdownDocument], Optional[Finding]]:
+    """Parse Markdown; a failure of the parser becomes a GOV804 finding instead of a crash.
+
+    markdown-it-py accepts any text, so this guards against the parser's own limits (recursion on
+    pathological nesting) rather than against user mistakes.
+    """
+    try:
+        return MarkdownDocument(text, first_line), None
+    except (RecursionError, ValueError, IndexError) as exc:
+        return None, finding("GOV804", Location(rel, first_line), f"cannot parse Markdown: {exc!r}")
+
+
+# --------------------------------------------------------------------------- inline rendering
+
+
+def _text_lines(children: list[Token], first_line: int) -> Iterable[TextLine]:
+    """Split an inline token's children at line breaks and render each source line."""
+    current: list[Token] = []
+    line = first_line
+    for child in children:
+        if child.type in ("softbreak", "hardbreak"):
+            yield _text_line(current, line)
+            current, line = [], line + 1
+        else:
+            current.append(child)
+    yield _text_line(current, line)
+
+
+def _text_line(children: list[Token], line: int) -> TextLine:
+    meaningful = [c for c in children if not (c.type == "text" and c.content == "")]
+    bold_name = None
+    if meaningful and meaningful[0].type == "strong_open":
+        close = next((i for i, c in enumerate(meaningful) if c.type == "strong_close"), None)
+        if close is not None:
+            bold_name = _plain(meaningful[1:close])
+            rest = meaningful[close + 1 :]
+            return TextLine(line, _markdown(rest), _plain(rest), bold_name)
+    return TextLine(line, _markdown(meaningful), _plain(meaningful))
+
+
+def _plain(children: list[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type == "image":
+            parts.append(_plain(child.children or []))
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _markdown(children: list[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type == "code_inline":
+            parts.append(f"{child.markup}{child.content}{child.markup}")
+        elif child.type == "link_open":
+            parts.append("[")
+        elif child.type == "link_close":
+            parts.append(f"]({_href_of_last_link(children, child)})")
+        elif child.type in ("strong_open", "strong_close", "em_open", "em_close"):
+            parts.append(child.markup)
+        elif child.type == "image":
+            parts.append(f"![{_plain(child.children or [])}]({child.attrs.get('src', '')})")
+        elif child.type in ("text", "html_inline"):
+            parts.append(child.content)
+    return "".join(parts)
+
+
+def _href_of_last_link(children: list[Token], close: Token) -> str:
+    """The href of the `link_open` that `close` ends (links do not nest in CommonMark)."""
+    href = ""
+    for child in children:
+        if child is close:
+            break
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+    return href
+
+
+def _as_field(text: TextLine) -> Optional[Field]:
+    if text.bold_name is not None:
+        name = text.bold_name.strip()
+        value, plain = text.markdown.strip(), text.plain.strip()
+        if name.endswith(":"):
+            name = name[:-1].strip()
+        elif value.startswith(":"):
+            value, plain = value[1:].strip(), plain.lstrip()[1:].strip()
+        else:
+            return None  # bold text that is not a `Name:` label
+        return Field(name, value, plain, text.line, bold=True) if name else None
+    match = _PLAIN_FIELD.match(text.plain.strip())
+    if not match:
+        return None
+    _, _, markdown_value = text.markdown.partition(":")
+    return Field(match.group(1), markdown_value.strip(), (match.group(2) or "").strip(), text.line, bold=False)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class GovYamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, made tolerant of what real files contain.
+
+    Timestamps stay strings (an impossible date like `2026-02-30` is then the reader's finding,
+    not a crash), and application tags such as GitLab's `!reference [...]` load as plain data.
+    The pure-Python loader is used on purpose: libyaml puts some error marks on other lines, and
+    a finding's line must not depend on how PyYAML was installed.
+    """
+
+
+def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)
+
+
+GovYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+GovYamlLoader.add_multi_constructor("!", _construct_tagged)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A loaded YAML document: the Python value and the node tree that knows every line."""
+
+    data: Any
+    node: Optional[yaml.Node]
+    first_line: int = 1
+
+    def line_of(self, node: yaml.Node) -> int:
+        return node.start_mark.line + self.first_line
+
+
+def load_yaml(
+    rel: str, text: str, first_line: int = 1
+) -> tuple[Optional[YamlDocument], Optional[Finding]]:
+    """Load one YAML document; syntax errors become GOV804 findings at the line of the error.
+
+    The constructed data is built from the same node tree, so merge keys (`<<: *defaults`) are
+    already folded into the nodes a caller walks afterwards.
+    """
+    loader = GovYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        return YamlDocument(data, node, first_line), None
+    except yaml.MarkedYAMLError as exc:
+        return None, _yaml_finding(rel, exc, first_line)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + first_line
+        return None, finding("GOV804", Location(rel, line), f"YAML cannot be read: {exc.reason}")
+    except RecursionError:
+        return None, finding("GOV804", Location(rel, first_line), "YAML is nested too deeply to read")
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        return None, finding("GOV804", Location(rel, first_line), f"YAML cannot be loaded: {exc}")
+    finally:
+        loader.dispose()
+
+
+def _yaml_finding(rel: str, exc: yaml.MarkedYAMLError, first_line: int) -> Finding:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + first_line if mark else first_line
+    column = mark.column + 1 if mark else 1
+    what = " ".join(part for part in (exc.context, exc.problem) if part)
+    return finding("GOV804", Location(rel, line, column), f"YAML syntax error: {what}")
+
+
+# --------------------------------------------------------------------------- front matter
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """A `---` delimited YAML block at the top of a Markdown file."""
+
+    data: dict = field(default_factory=dict)
+    key_lines: dict = field(default_factory=dict)  # top-level key -> line
+    line: int = 1  # the opening `---`
+    end_line: int = 1  # the closing `---`
+
+
+@dataclass(frozen=True)
+class MarkdownFile:
+    """A Markdown file split into its front matter (if any) and the Markdown after it."""
+
+    front_matter: Optional[FrontMatter]
+    body: str
+    body_line: int  # file line where `body` starts
+    problems: tuple[Finding, ...] = ()
+    has_front_matter: bool = False  # true even when the block could not be loaded
+
+
+def split_front_matter(rel: str, text: str) -> MarkdownFile:
+    """Separate YAML front matter from the Markdown; never raises.
+
+    Front matter starts with `---` on the first line and ends at the next line that is `---` or
+    `...`. An unterminated block, broken YAML or a value that is not a mapping is a finding; the
+    Markdown after the block is still returned so the rest of the file can be read.
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return MarkdownFile(None, text, 1)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problem = finding("GOV804", Location(rel, 1), "front matter opened with '---' is never closed")
+        return MarkdownFile(None, "\n".join(lines[1:]), 2, (problem,), True)
+    body, body_line = "\n".join(lines[end + 1 :]), end + 2
+    document, problem = load_yaml(rel, "\n".join(lines[1:end]), first_line=2)
+    if problem is not None:
+        return MarkdownFile(None, body, body_line, (problem,), True)
+    data = document.data if document.data is not None else {}
+    if not isinstance(data, dict):
+        problem = finding("GOV804", Location(rel, 2), "front matter is not a mapping of keys to values")
+        return MarkdownFile(None, body, body_line, (problem,), True)
+    front = FrontMatter(data, _key_lines(document), 1, end + 1)
+    return MarkdownFile(front, body, body_line, (), True)
+
+
+def _key_lines(document: YamlDocument) -> dict:
+    node = document.node
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        key.value: document.line_of(key)
+        for key, _ in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
