@@ -14,8 +14,14 @@ def load_repository(
     config: Optional[Config] = None,
     *,
     with_history: bool = True,
+    history_from: Optional[tuple[Path, str]] = None,
 ) -> Repository:
-    """Read every input of the repository at `root` statically. Never raises for bad content."""
+    """Read every input of the repository at `root` statically. Never raises for bad content.
+
+    `history_from` = (repository, revision) takes the dates from another place than `root`: a
+    release's files are read from a folder extracted from git objects, while their history is
+    the repository's own, walked from the release tag.
+    """
     from .adrs import read_adrs
     from .ci_configs import read_ci_jobs
     from .exceptions import read_exceptions
@@ -30,7 +36,8 @@ def load_repository(
     policies, f4 = read_policies(root, config)
     ci_jobs, f5 = read_ci_jobs(root, config)
     history = History(status="unavailable")
-    if with_history and config.history == "own" and not (root / ".git").exists():
+    history_root, history_rev = history_from or (root, "HEAD")
+    if with_history and config.history == "own" and not (history_root / ".git").exists():
         history = History(status="not-a-repository")
     elif with_history and config.history != "off":
         from .history import read_history
@@ -38,7 +45,7 @@ def load_repository(
         paths = [m.path for m in migrations] + [a.path for a in adrs] + [p.path for p in policies]
         if exceptions:
             paths.append(exceptions[0].path)
-        history = read_history(root, paths)
+        history = read_history(history_root, paths, history_rev)
     return Repository(
         root=str(root),
         migrations=tuple(migrations),

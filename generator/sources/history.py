@@ -88,14 +88,18 @@ class GitRunner:
         return status, out or b"", err or ""
 
 
-def read_history(root: Path, paths: list[str]) -> History:
-    """History of `paths` (POSIX, relative to `root`) and the repository's tags; never raises."""
+def read_history(root: Path, paths: list[str], rev: str = "HEAD") -> History:
+    """History of `paths` (POSIX, relative to `root`) and the repository's tags; never raises.
+
+    `rev` is the commit the walk starts from: HEAD for the working tree, a release tag when a
+    past version of the site is built from git objects.
+    """
     root = Path(root)
     run = GitRunner(root)
     if not root.is_dir():
         return History(status="not-a-repository")
     try:
-        return _read_history(root, list(paths), run)
+        return _read_history(root, list(paths), run, rev)
     except Exception:  # the boundary: a broken git must not break a docs build
         return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
 
@@ -129,8 +133,8 @@ class _Where:
     head: Optional[str]
 
 
-def _read_history(root: Path, paths: list[str], run: GitRunner) -> History:
-    where, status = _locate(root, run)
+def _read_history(root: Path, paths: list[str], run: GitRunner, rev: str = "HEAD") -> History:
+    where, status = _locate(root, run, rev)
     if where is None:
         files = {} if status == "not-a-repository" else _unknown(paths)
         return History(status=status, files=files, git_processes=run.processes)
@@ -150,11 +154,11 @@ def _read_history(root: Path, paths: list[str], run: GitRunner) -> History:
     )
 
 
-def _locate(root: Path, run: GitRunner) -> tuple[Optional[_Where], str]:
+def _locate(root: Path, run: GitRunner, rev: str = "HEAD") -> tuple[Optional[_Where], str]:
     """One `rev-parse`; `--verify -q HEAD` exits 1 (printing the rest) when there is no commit."""
     status, out, err = run(
         "rev-parse", "--show-prefix", "--is-shallow-repository",
-        "--git-path", "shallow", "--verify", "-q", "HEAD",
+        "--git-path", "shallow", "--verify", "-q", rev if rev == "HEAD" else f"{rev}^{{commit}}",
     )
     if status not in (0, 1):
         return None, "not-a-repository" if "not a git repository" in err else "unavailable"
