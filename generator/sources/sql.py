@@ -1,0 +1,701 @@
+"""Raw SQL from migrations, classified into the same `kind` vocabulary as `op.*` calls.
+
+sqlglot reads every dialect; for PostgreSQL the statements sqlglot can only keep as an opaque
+`Command` (row level security, policies, `DO` blocks) are read again with pglast, which is the
+server's own parser. Text that is only partly known (an f-string, a template with variables) is
+classified from its known beginning by `dynamic_sql`, and marked dynamic so the rules can say it
+was not verified. Nothing here raises: what cannot be parsed becomes kind "other" with `error`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Any, Iterator, Optional
+
+from ..model import SqlStatement
+
+_DIALECT_ALIASES = {
+    "postgresql": "postgres",
+    "pg": "postgres",
+    "psql": "postgres",
+    "mssql": "tsql",
+    "sqlserver": "tsql",
+    "mariadb": "mysql",
+}
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _QuietCommandFallback(logging.Filter):
+    """sqlglot logs a warning for every statement it keeps as a Command; we handle those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+
+
+logging.getLogger("sqlglot").addFilter(_QuietCommandFallback())
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def parse_sql(text: str, dialect: str = "postgres") -> list[SqlStatement]:
+    """Every statement of `text`; statements acting on several objects yield one entry each.
+
+    `ALTER TABLE t ADD COLUMN a int, DROP COLUMN b` gives an `add_column` and a `drop_column`
+    (same text), and `TRUNCATE a, b` gives one `truncate` per table, so that a rule looking for
+    destructive work never has to look inside a statement again. Results are cached by text:
+    migrations repeat the same statements many times.
+    """
+    return list(_parse_cached(text, _normalise_dialect(dialect)))
+
+
+def dynamic_sql(known_prefix: str) -> SqlStatement:
+    """A statement whose text is only partly known, classified from its known beginning."""
+    kind, table, if_exists, cascade = _classify_fragment(known_prefix)
+    return SqlStatement(
+        text=known_prefix,
+        kind=kind or "dynamic",
+        table=table,
+        dynamic=True,
+        parser="fragment",
+        if_exists=if_exists,
+        cascade=cascade,
+    )
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+def _normalise_dialect(dialect: str) -> str:
+    name = (dialect or "postgres").strip().lower()
+    return _DIALECT_ALIASES.get(name, name)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_cached(text: str, dialect: str) -> tuple[SqlStatement, ...]:
+    try:
+        return tuple(_parse_all(text, dialect))
+    except (RecursionError, MemoryError):
+        return (SqlStatement(text=text, kind="other", parser="none", error="SQL too deeply nested to parse"),)
+    except Exception as exc:  # a parser bug must not stop the reading of the repository
+        return (SqlStatement(text=text, kind="other", parser="none", error=_short(exc)),)
+
+
+def _parse_all(text: str, dialect: str) -> Iterator[SqlStatement]:
+    import sqlglot
+    from sqlglot.errors import TokenError
+
+    try:
+        sqlglot_dialect = sqlglot.Dialect.get_or_raise(dialect)
+    except ValueError:  # an unknown dialect name: read it as generic SQL
+        sqlglot_dialect = sqlglot.Dialect.get_or_raise(None)
+    try:
+        tokens = sqlglot_dialect.tokenize(text)
+    except TokenError as exc:
+        yield from _without_sqlglot_tokens(text, dialect, exc)
+        return
+    for chunk in _split_statements(tokens):
+        yield from _parse_chunk(text, chunk, sqlglot_dialect, dialect)
+
+
+def _split_statements(tokens: list) -> Iterator[list]:
+    from sqlglot.tokens import TokenType
+
+    chunk: list = []
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            if chunk:
+                yield chunk
+            chunk = []
+        else:
+            chunk.append(token)
+    if chunk:
+        yield chunk
+
+
+def _without_sqlglot_tokens(text: str, dialect: str, exc: Exception) -> Iterator[SqlStatement]:
+    """sqlglot could not even tokenize the text (an unclosed quote, say): ask pglast, or give up."""
+    if dialect == "postgres":
+        parsed = _parse_with_pglast(text.strip())
+        if parsed is not None:
+            yield from parsed
+            return
+        yield SqlStatement(text=text.strip(), kind="other", parser="pglast", error=_pglast_error(text))
+        return
+    yield SqlStatement(text=text.strip(), kind="other", parser="sqlglot", error=_short(exc))
+
+
+def _parse_chunk(text: str, chunk: list, sqlglot_dialect: Any, dialect: str) -> Iterator[SqlStatement]:
+    statement_text = text[chunk[0].start : chunk[-1].end + 1]
+    try:
+        expressions = sqlglot_dialect.parser().parse(chunk, text)
+        error = None
+    except Exception as exc:
+        expressions, error = [], _short(exc)
+    expression = expressions[0] if expressions else None
+    if error is None and expression is not None:
+        if _is_bare_expression(expression):
+            error = "not a SQL statement"
+        else:
+            statements = _from_sqlglot(expression, statement_text)
+            if statements is not None and (dialect != "postgres" or _confirmed(statements)):
+                yield from statements
+                return
+    if dialect == "postgres":
+        parsed = _parse_with_pglast(statement_text)
+        if parsed is not None:
+            yield from parsed
+            return
+        error = _pglast_error(statement_text)
+    if error is not None:
+        parser = "pglast" if dialect == "postgres" else "sqlglot"
+        yield SqlStatement(text=statement_text, kind="other", parser=parser, error=error)
+        return
+    kind, table, if_exists, cascade = _classify_fragment(statement_text)
+    yield SqlStatement(
+        text=statement_text, kind=kind or "other", table=table,
+        parser="sqlglot", if_exists=if_exists, cascade=cascade,
+    )
+
+
+def _is_bare_expression(expression: Any) -> bool:
+    """sqlglot accepts `a IS NOT b` as a statement; no database does."""
+    from sqlglot import exp
+
+    return isinstance(expression, exp.Condition)
+
+
+def _confirmed(statements: list[SqlStatement]) -> bool:
+    """Whether sqlglot's reading is specific enough; a vague "other" is checked by pglast."""
+    return all(s.kind != "other" for s in statements)
+
+
+_TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+)[^>]*>")
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of a parser's message, without terminal colours or token dumps."""
+    message = _TOKEN_REPR.sub(r"\1", _ANSI.sub("", str(exc))).strip().splitlines()
+    return message[0] if message else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- sqlglot
+
+
+def _from_sqlglot(expression: Any, text: str) -> Optional[list[SqlStatement]]:
+    """Statements for a sqlglot expression, or None for an opaque Command (parse elsewhere)."""
+    from sqlglot import exp
+
+    if isinstance(expression, exp.Command):
+        return None
+    if isinstance(expression, exp.Semicolon):
+        return []
+    for kind_type, handler in _SQLGLOT_HANDLERS:
+        if isinstance(expression, getattr(exp, kind_type, ())):
+            return handler(expression, text)
+    return [SqlStatement(text=text, kind="other")]
+
+
+def _name(node: Any) -> Optional[str]:
+    if node is None:
+        return None
+    name = getattr(node, "name", None)
+    return name or None
+
+
+def _table_of(node: Any) -> Optional[str]:
+    """The bare table name of a Table, or of a Schema wrapping one (CREATE TABLE t (...))."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Schema):
+        node = node.this
+    return _name(node)
+
+
+_DROP_KINDS = {"TABLE": "drop_table", "INDEX": "drop_index", "VIEW": "drop_view"}
+
+
+def _sg_drop(expression: Any, text: str) -> list[SqlStatement]:
+    kind = _DROP_KINDS.get(str(expression.args.get("kind") or "").upper(), "other")
+    objects = expression.args.get("tables") or ([expression.this] if expression.this else [None])
+    common = dict(
+        if_exists=bool(expression.args.get("exists")),
+        cascade=bool(expression.args.get("cascade")),
+    )
+    statements = []
+    for obj in objects:
+        name = _name(obj)
+        if kind == "drop_index":
+            statements.append(SqlStatement(text=text, kind=kind, target=name, **common))
+        else:
+            statements.append(SqlStatement(text=text, kind=kind, table=name, target=name, **common))
+    return statements
+
+
+def _sg_alter(expression: Any, text: str) -> list[SqlStatement]:
+    if str(expression.args.get("kind") or "").upper() != "TABLE":
+        return [SqlStatement(text=text, kind="other", target=_name(expression.this))]
+    table = _table_of(expression.this)
+    table_if_exists = bool(expression.args.get("exists"))
+    statements = []
+    for action in expression.args.get("actions") or [None]:
+        kind, target, if_exists, cascade = _alter_action(action)
+        statements.append(
+            SqlStatement(
+                text=text, kind=kind, table=table, target=target,
+                if_exists=if_exists or table_if_exists, cascade=cascade,
+            )
+        )
+    return statements
+
+
+def _alter_action(action: Any) -> tuple[str, Optional[str], bool, bool]:
+    """(kind, target, if_exists, cascade) of one ALTER TABLE action."""
+    from sqlglot import exp
+
+    if isinstance(action, exp.Drop):
+        drop_kind = str(action.args.get("kind") or "").upper()
+        targets = action.args.get("tables") or [action.this]
+        kind = "drop_constraint" if drop_kind in ("CONSTRAINT", "PRIMARY KEY", "FOREIGN KEY") else "drop_column"
+        target = _name(targets[0]) if targets else None
+        return kind, target, bool(action.args.get("exists")), bool(action.args.get("cascade"))
+    if isinstance(action, exp.ColumnDef):
+        return "add_column", _name(action), False, False
+    if isinstance(action, exp.AddConstraint):
+        constraints = action.expressions or []
+        return "add_constraint", _name(constraints[0]) if constraints else None, False, False
+    if isinstance(action, exp.AlterColumn):
+        kind = "alter_column_type" if action.args.get("dtype") is not None else "alter_column"
+        return kind, _name(action), False, False
+    if isinstance(action, exp.RenameColumn):
+        return "alter_column", _name(action.this), False, False
+    return "other", None, False, False
+
+
+def _sg_truncate(expression: Any, text: str) -> list[SqlStatement]:
+    cascade = str(expression.args.get("option") or "").upper() == "CASCADE"
+    tables = expression.expressions or [None]
+    return [
+        SqlStatement(text=text, kind="truncate", table=_name(t), target=_name(t), cascade=cascade,
+                     if_exists=bool(expression.args.get("exists")))
+        for t in tables
+    ]
+
+
+_CREATE_KINDS = {
+    "TABLE": "create_table",
+    "INDEX": "create_index",
+    "VIEW": "create_view",
+    "FUNCTION": "create_function",
+    "PROCEDURE": "create_function",
+    "TRIGGER": "create_trigger",
+}
+
+
+def _sg_create(expression: Any, text: str) -> list[SqlStatement]:
+    from sqlglot import exp
+
+    kind = _CREATE_KINDS.get(str(expression.args.get("kind") or "").upper(), "other")
+    this = expression.this
+    if isinstance(this, exp.Index):
+        return [SqlStatement(text=text, kind=kind, table=_table_of(this.args.get("table")), target=_name(this))]
+    if kind in ("create_function", "create_trigger"):
+        target = _name(this) or _name(getattr(this, "this", None))
+        return [SqlStatement(text=text, kind=kind, target=target)]
+    name = _table_of(this)
+    return [SqlStatement(text=text, kind=kind, table=name, target=name)]
+
+
+def _sg_dml(kind: str):
+    def handler(expression: Any, text: str) -> list[SqlStatement]:
+        return [SqlStatement(text=text, kind=kind, table=_table_of(expression.this))]
+
+    return handler
+
+
+def _sg_plain(kind: str):
+    def handler(expression: Any, text: str) -> list[SqlStatement]:
+        return [SqlStatement(text=text, kind=kind)]
+
+    return handler
+
+
+_SQLGLOT_HANDLERS = (
+    ("Drop", _sg_drop),
+    ("Alter", _sg_alter),
+    ("TruncateTable", _sg_truncate),
+    ("Create", _sg_create),
+    ("Insert", _sg_dml("insert")),
+    ("Update", _sg_dml("update")),
+    ("Delete", _sg_dml("delete")),
+    ("Query", _sg_plain("select")),
+    ("Grant", _sg_plain("grant")),
+)
+
+
+# --------------------------------------------------------------------------- pglast
+
+
+_BIND_PARAMETER = re.compile(r"(?<![:\w]):[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _for_postgres(text: str) -> str:
+    """SQLAlchemy's `:name` bind parameters as PostgreSQL's `$1`, keeping every offset."""
+    return _BIND_PARAMETER.sub(lambda m: "$1".ljust(len(m[0])), text)
+
+
+def _parse_with_pglast(text: str) -> Optional[list[SqlStatement]]:
+    """Statements of `text` read by PostgreSQL's own parser, or None when it rejects them."""
+    try:
+        import pglast
+
+        raw_statements = pglast.parse_sql(_for_postgres(text))
+    except Exception:
+        return None
+    statements: list[SqlStatement] = []
+    for raw in raw_statements:
+        statement_text = _raw_text(text, raw)
+        statements.extend(_from_pglast(raw.stmt, statement_text))
+    return statements
+
+
+def _pglast_error(text: str) -> str:
+    try:
+        import pglast
+
+        pglast.parse_sql(_for_postgres(text))
+    except Exception as exc:
+        return _short(exc)
+    return "not understood"
+
+
+def _raw_text(text: str, raw: Any) -> str:
+    """The source of one RawStmt; pglast gives byte offsets into the UTF-8 text."""
+    data = text.encode("utf-8")
+    start = raw.stmt_location or 0
+    end = start + raw.stmt_len if raw.stmt_len else len(data)
+    return data[start:end].decode("utf-8", "replace").strip()
+
+
+def _enum_name(value: Any) -> str:
+    return getattr(value, "name", str(value))
+
+
+def _range_name(range_var: Any) -> Optional[str]:
+    return getattr(range_var, "relname", None) if range_var is not None else None
+
+
+def _from_pglast(node: Any, text: str) -> list[SqlStatement]:
+    handler = _PGLAST_HANDLERS.get(type(node).__name__)
+    if handler is None:
+        return [SqlStatement(text=text, kind="other", parser="pglast")]
+    return handler(node, text)
+
+
+_PG_DROP_KINDS = {
+    "OBJECT_TABLE": "drop_table",
+    "OBJECT_INDEX": "drop_index",
+    "OBJECT_VIEW": "drop_view",
+    "OBJECT_MATVIEW": "drop_view",
+    "OBJECT_POLICY": "drop_policy",
+}
+
+
+def _pg_drop(node: Any, text: str) -> list[SqlStatement]:
+    kind = _PG_DROP_KINDS.get(_enum_name(node.removeType), "other")
+    common = dict(
+        parser="pglast",
+        if_exists=bool(node.missing_ok),
+        cascade=_enum_name(node.behavior) == "DROP_CASCADE",
+    )
+    statements = []
+    for obj in node.objects or [None]:
+        names = [getattr(part, "sval", None) for part in obj] if isinstance(obj, tuple) else []
+        names = [n for n in names if n]
+        if kind == "drop_policy":  # objects are (schema..., table, policy)
+            table = names[-2] if len(names) >= 2 else None
+            target = names[-1] if names else None
+            statements.append(SqlStatement(text=text, kind=kind, table=table, target=target, **common))
+        elif kind == "drop_index":
+            statements.append(SqlStatement(text=text, kind=kind, target=names[-1] if names else None, **common))
+        else:
+            name = names[-1] if names else None
+            statements.append(SqlStatement(text=text, kind=kind, table=name, target=name, **common))
+    return statements
+
+
+_PG_ALTER_KINDS = {
+    "AT_DropColumn": "drop_column",
+    "AT_DropConstraint": "drop_constraint",
+    "AT_DisableRowSecurity": "disable_rls",
+    "AT_NoForceRowSecurity": "disable_rls",
+    "AT_EnableRowSecurity": "enable_rls",
+    "AT_ForceRowSecurity": "enable_rls",
+    "AT_AddColumn": "add_column",
+    "AT_AlterColumnType": "alter_column_type",
+    "AT_AddConstraint": "add_constraint",
+    "AT_SetNotNull": "alter_column",
+    "AT_DropNotNull": "alter_column",
+    "AT_ColumnDefault": "alter_column",
+}
+
+
+def _pg_alter_table(node: Any, text: str) -> list[SqlStatement]:
+    table = _range_name(node.relation)
+    if _enum_name(node.objtype) != "OBJECT_TABLE":
+        return [SqlStatement(text=text, kind="other", table=table, parser="pglast")]
+    statements = []
+    for cmd in node.cmds or [None]:
+        subtype = _enum_name(cmd.subtype) if cmd is not None else ""
+        kind = _PG_ALTER_KINDS.get(subtype, "other")
+        target = getattr(cmd, "name", None) if cmd is not None else None
+        if kind == "add_column" and getattr(cmd, "def_", None) is not None:
+            target = getattr(cmd.def_, "colname", None)
+        if kind == "add_constraint" and getattr(cmd, "def_", None) is not None:
+            target = getattr(cmd.def_, "conname", None)
+        statements.append(
+            SqlStatement(
+                text=text, kind=kind, table=table, target=target, parser="pglast",
+                if_exists=bool(node.missing_ok) or bool(getattr(cmd, "missing_ok", False)),
+                cascade=cmd is not None and _enum_name(cmd.behavior) == "DROP_CASCADE",
+            )
+        )
+    return statements
+
+
+def _pg_truncate(node: Any, text: str) -> list[SqlStatement]:
+    cascade = _enum_name(node.behavior) == "DROP_CASCADE"
+    return [
+        SqlStatement(text=text, kind="truncate", table=_range_name(r), target=_range_name(r),
+                     parser="pglast", cascade=cascade)
+        for r in node.relations or [None]
+    ]
+
+
+def _pg_policy(kind: str):
+    def handler(node: Any, text: str) -> list[SqlStatement]:
+        return [SqlStatement(text=text, kind=kind, table=_range_name(node.table),
+                             target=node.policy_name, parser="pglast")]
+
+    return handler
+
+
+def _pg_relation(kind: str, attribute: str, target_attribute: Optional[str] = None):
+    def handler(node: Any, text: str) -> list[SqlStatement]:
+        table = _range_name(getattr(node, attribute, None))
+        target = getattr(node, target_attribute, None) if target_attribute else table
+        return [SqlStatement(text=text, kind=kind, table=table, target=target, parser="pglast")]
+
+    return handler
+
+
+def _pg_create_table_as(node: Any, text: str) -> list[SqlStatement]:
+    kind = "create_view" if _enum_name(node.objtype) == "OBJECT_MATVIEW" else "create_table"
+    table = _range_name(getattr(node.into, "rel", None))
+    return [SqlStatement(text=text, kind=kind, table=table, target=table, parser="pglast")]
+
+
+def _pg_function(node: Any, text: str) -> list[SqlStatement]:
+    names = [getattr(part, "sval", "") for part in node.funcname or ()]
+    return [SqlStatement(text=text, kind="create_function", target=names[-1] if names else None, parser="pglast")]
+
+
+def _pg_plain(kind: str):
+    def handler(node: Any, text: str) -> list[SqlStatement]:
+        return [SqlStatement(text=text, kind=kind, parser="pglast")]
+
+    return handler
+
+
+def _pg_do(node: Any, text: str) -> list[SqlStatement]:
+    """The DO block itself, then (best effort) the statements its PL/pgSQL body runs."""
+    body, language = None, "plpgsql"
+    for arg in node.args or ():
+        if arg.defname == "as":
+            body = getattr(arg.arg, "sval", None)
+        elif arg.defname == "language":
+            language = getattr(arg.arg, "sval", language)
+    statements = [SqlStatement(text=text, kind="do_block", parser="pglast")]
+    if body is not None and language.lower() == "plpgsql":
+        statements.extend(_plpgsql_statements(body))
+    return statements
+
+
+_PGLAST_HANDLERS = {
+    "DropStmt": _pg_drop,
+    "AlterTableStmt": _pg_alter_table,
+    "TruncateStmt": _pg_truncate,
+    "CreatePolicyStmt": _pg_policy("create_policy"),
+    "AlterPolicyStmt": _pg_policy("alter_policy"),
+    "DoStmt": _pg_do,
+    "CreateStmt": _pg_relation("create_table", "relation"),
+    "IndexStmt": _pg_relation("create_index", "relation", "idxname"),
+    "ViewStmt": _pg_relation("create_view", "view"),
+    "CreateTableAsStmt": _pg_create_table_as,
+    "CreateFunctionStmt": _pg_function,
+    "CreateTrigStmt": _pg_relation("create_trigger", "relation", "trigname"),
+    "InsertStmt": _pg_relation("insert", "relation"),
+    "UpdateStmt": _pg_relation("update", "relation"),
+    "DeleteStmt": _pg_relation("delete", "relation"),
+    "SelectStmt": _pg_plain("select"),
+    "GrantStmt": _pg_plain("grant"),
+}
+
+
+# --------------------------------------------------------------------------- PL/pgSQL bodies
+
+
+def _plpgsql_statements(body: str) -> list[SqlStatement]:
+    """SQL run by a PL/pgSQL body: static statements parsed, EXECUTE strings classified."""
+    try:
+        import pglast
+
+        tree = pglast.parse_plpgsql(_as_function(body))
+    except Exception:
+        return []
+    statements: list[SqlStatement] = []
+    for key, value in _walk_json(tree):
+        if key == "PLpgSQL_stmt_execsql":
+            query = _expr_query(value.get("sqlstmt"))
+            if query:
+                statements.extend(_parse_with_pglast(query) or [])
+        elif key == "PLpgSQL_stmt_dynexecute":
+            query = _expr_query(value.get("query"))
+            if query:
+                statements.extend(_dynamic_execute(query))
+    return statements
+
+
+def _as_function(body: str) -> str:
+    """libpg_query reads PL/pgSQL only inside CREATE FUNCTION; pick a quote the body lacks."""
+    tag = "$govsite$"
+    counter = 0
+    while tag in body:
+        counter += 1
+        tag = f"$govsite{counter}$"
+    return f"CREATE FUNCTION govsite_do_block() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
+
+
+def _walk_json(tree: Any) -> Iterator[tuple[str, dict]]:
+    """Every (node name, node) pair of libpg_query's PL/pgSQL JSON, without recursion."""
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, dict):
+                    yield key, value
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+
+
+def _expr_query(expr: Any) -> Optional[str]:
+    if isinstance(expr, dict):
+        inner = expr.get("PLpgSQL_expr")
+        if isinstance(inner, dict):
+            return inner.get("query")
+    return None
+
+
+def _dynamic_execute(query: str) -> list[SqlStatement]:
+    """`EXECUTE 'TRUNCATE q'` is static; `EXECUTE format('DROP TABLE %I', t)` is not."""
+    literal, prefix = _string_expression(query)
+    if literal is not None:
+        return _parse_with_pglast(literal) or [dynamic_sql(literal)]
+    return [dynamic_sql(prefix)]
+
+
+def _string_expression(query: str) -> tuple[Optional[str], str]:
+    """(full text, known prefix) of a PL/pgSQL string expression: literal, format(), `||`."""
+    try:
+        import pglast
+
+        node = pglast.parse_sql(f"SELECT {query}")[0].stmt.targetList[0].val
+    except Exception:
+        return None, ""
+    while True:
+        name = type(node).__name__
+        if name == "A_Const":
+            value = getattr(node.val, "sval", None)
+            return (value, value or "") if isinstance(value, str) else (None, "")
+        if name == "FuncCall" and node.args:
+            funcname = [getattr(p, "sval", "") for p in node.funcname or ()]
+            if funcname and funcname[-1].lower() == "format":
+                literal, _ = _string_expression_node(node.args[0])
+                return None, (literal or "").split("%", 1)[0]
+            return None, ""
+        if name == "A_Expr" and node.lexpr is not None:
+            node = node.lexpr  # `'DROP TABLE ' || name`: the left side is the known prefix
+            literal, _ = _string_expression_node(node)
+            if literal is not None:
+                return None, literal
+            continue
+        return None, ""
+
+
+def _string_expression_node(node: Any) -> tuple[Optional[str], str]:
+    if type(node).__name__ == "A_Const":
+        value = getattr(node.val, "sval", None)
+        if isinstance(value, str):
+            return value, value
+    return None, ""
+
+
+# --------------------------------------------------------------------------- fragments
+
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+_BLOCK_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+_IDENT = r"((?:\"[^\"]+\"|[A-Za-z_][\w$]*)(?:\.(?:\"[^\"]+\"|[A-Za-z_][\w$]*))*)(?=[\s;(,])"
+_NOT_A_COLUMN_DROP = r"(?!NOT\s+NULL|DEFAULT|IDENTITY|EXPRESSION)"
+
+# Ordered: the first match wins. Only used for text no parser accepts (partial or opaque SQL).
+_FRAGMENT_KINDS = tuple(
+    (re.compile(pattern, re.I | re.S), kind)
+    for pattern, kind in (
+        (r"^DROP\s+TABLE\b", "drop_table"),
+        (r"^DROP\s+INDEX\b", "drop_index"),
+        (r"^DROP\s+(?:MATERIALIZED\s+)?VIEW\b", "drop_view"),
+        (r"^DROP\s+POLICY\b", "drop_policy"),
+        (r"^TRUNCATE\b", "truncate"),
+        (r"^ALTER\s+TABLE\b.*\b(?:DISABLE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\b", "disable_rls"),
+        (r"^ALTER\s+TABLE\b.*\b(?:ENABLE|FORCE)\s+ROW\s+LEVEL\s+SECURITY\b", "enable_rls"),
+        (r"^ALTER\s+TABLE\b.*\bDROP\s+CONSTRAINT\b", "drop_constraint"),
+        (r"^ALTER\s+TABLE\b.*\bDROP\b(?:\s+" + _NOT_A_COLUMN_DROP + r"|\s*$)", "drop_column"),
+        (r"^ALTER\s+TABLE\b.*\bTYPE\b", "alter_column_type"),
+        (r"^ALTER\s+TABLE\b.*\bADD\s+CONSTRAINT\b", "add_constraint"),
+        (r"^ALTER\s+TABLE\b.*\bADD\b", "add_column"),
+        (r"^ALTER\s+POLICY\b", "alter_policy"),
+        (r"^CREATE\s+POLICY\b", "create_policy"),
+        (r"^CREATE\s+(?:(?:UNLOGGED|TEMP|TEMPORARY)\s+)?TABLE\b", "create_table"),
+        (r"^CREATE\s+(?:UNIQUE\s+)?INDEX\b", "create_index"),
+        (r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\b", "create_view"),
+        (r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b", "create_function"),
+        (r"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\b", "create_trigger"),
+        (r"^DO\b", "do_block"),
+        (r"^INSERT\b", "insert"),
+        (r"^UPDATE\b", "update"),
+        (r"^DELETE\b", "delete"),
+        (r"^(?:SELECT|WITH)\b", "select"),
+        (r"^GRANT\b", "grant"),
+    )
+)
+
+_FRAGMENT_TABLE = re.compile(
+    r"^(?:DROP\s+TABLE|TRUNCATE(?:\s+TABLE)?|ALTER\s+TABLE|CREATE\s+TABLE|INSERT\s+INTO|UPDATE|DELETE\s+FROM)"
+    r"\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:ONLY\s+)?(?!(?:IF|ONLY)\s)" + _IDENT,
+    re.I,
+)
+
+
+def _classify_fragment(text: str) -> tuple[Optional[str], Optional[str], bool, bool]:
+    """(kind, table, if_exists, cascade) guessed from the leading keywords of `text`."""
+    clean = _BLOCK_COMMENT.sub(" ", _LINE_COMMENT.sub(" ", text)).lstrip()
+    kind = next((k for pattern, k in _FRAGMENT_KINDS if pattern.search(clean)), None)
+    match = _FRAGMENT_TABLE.match(clean)
+    table = match.group(1).split(".")[-1].strip('"') if match else None
+    upper = clean.upper()
+    return kind, table, bool(re.search(r"\bIF\s+EXISTS\b", upper)), bool(re.search(r"\bCASCADE\b", upper))

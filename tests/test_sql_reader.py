@@ -1,0 +1,154 @@
+"""Raw SQL is classified by a real parser: sqlglot, and pglast for what sqlglot keeps opaque."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.sources.sql import dynamic_sql, parse_sql
+
+
+def kinds(text: str, dialect: str = "postgres") -> list[tuple]:
+    return [(s.kind, s.table, s.target) for s in parse_sql(text, dialect)]
+
+
+@pytest.mark.parametrize(
+    "sql, expected",
+    [
+        ("ALTER TABLE accounts DROP legacy_note", [("drop_column", "accounts", "legacy_note")]),
+        ("ALTER TABLE accounts DROP COLUMN legacy_note", [("drop_column", "accounts", "legacy_note")]),
+        ("alter table accounts drop column legacy_note", [("drop_column", "accounts", "legacy_note")]),
+        ("DROP TABLE IF EXISTS legacy_events", [("drop_table", "legacy_events", "legacy_events")]),
+        ("drop table audit.legacy_events", [("drop_table", "legacy_events", "legacy_events")]),
+        ("TRUNCATE a, b CASCADE", [("truncate", "a", "a"), ("truncate", "b", "b")]),
+        ("ALTER TABLE orders DROP CONSTRAINT fk_orders_user", [("drop_constraint", "orders", "fk_orders_user")]),
+        ("DROP INDEX CONCURRENTLY IF EXISTS ix_orders_created", [("drop_index", None, "ix_orders_created")]),
+        ("DROP POLICY tenant_isolation ON orders", [("drop_policy", "orders", "tenant_isolation")]),
+        ("ALTER POLICY tenant_isolation ON orders USING (true)", [("alter_policy", "orders", "tenant_isolation")]),
+        ("ALTER TABLE orders DISABLE ROW LEVEL SECURITY", [("disable_rls", "orders", None)]),
+        ("ALTER TABLE orders ENABLE ROW LEVEL SECURITY", [("enable_rls", "orders", None)]),
+        ("CREATE POLICY p ON orders USING (tenant_id = 1)", [("create_policy", "orders", "p")]),
+        ("CREATE TABLE t (id int)", [("create_table", "t", "t")]),
+        ("CREATE UNIQUE INDEX ix ON t (a)", [("create_index", "t", "ix")]),
+        ("ALTER TABLE t ADD COLUMN c int", [("add_column", "t", "c")]),
+        ("ALTER TABLE t ALTER COLUMN c TYPE smallint", [("alter_column_type", "t", "c")]),
+        ("ALTER TABLE t ADD CONSTRAINT uq_t_a UNIQUE (a)", [("add_constraint", "t", "uq_t_a")]),
+        ("CREATE VIEW v AS SELECT 1", [("create_view", "v", "v")]),
+        ("CREATE MATERIALIZED VIEW mv AS SELECT 1", [("create_view", "mv", "mv")]),
+        ("DROP VIEW v", [("drop_view", "v", "v")]),
+        ("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql", [("create_function", None, "f")]),
+        ("CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", [("create_trigger", None, "tr")]),
+        ("INSERT INTO t (a) VALUES (1)", [("insert", "t", None)]),
+        ("UPDATE t SET a = 1", [("update", "t", None)]),
+        ("DELETE FROM t WHERE a = 1", [("delete", "t", None)]),
+        ("SELECT 1", [("select", None, None)]),
+        ("GRANT SELECT ON t TO reporting", [("grant", None, None)]),
+        ("VACUUM ANALYZE t", [("other", None, None)]),
+    ],
+)
+def test_statement_kinds(sql, expected):
+    assert kinds(sql) == expected
+
+
+def test_comments_inside_the_sql_are_ignored():
+    sql = "-- retire the old table\nDROP TABLE /* really */ legacy_events; -- done"
+    assert kinds(sql) == [("drop_table", "legacy_events", "legacy_events")]
+
+
+def test_several_statements_in_one_string_each_count():
+    sql = "SET lock_timeout = '5s'; ALTER TABLE a DROP COLUMN b; DROP TABLE c;"
+    assert [k for k, _, _ in kinds(sql)] == ["other", "drop_column", "drop_table"]
+
+
+def test_each_action_of_an_alter_table_counts():
+    sql = "ALTER TABLE t ADD COLUMN d int, DROP COLUMN e"
+    assert kinds(sql) == [("add_column", "t", "d"), ("drop_column", "t", "e")]
+
+
+def test_if_exists_and_cascade_are_recorded():
+    (statement,) = parse_sql("DROP TABLE IF EXISTS legacy CASCADE")
+    assert statement.if_exists and statement.cascade
+    (statement,) = parse_sql("DROP POLICY IF EXISTS p ON t CASCADE")
+    assert statement.if_exists and statement.cascade and statement.parser == "pglast"
+    first, second = parse_sql("TRUNCATE a, b CASCADE")
+    assert first.cascade and second.cascade
+
+
+def test_statement_text_is_the_statement_itself():
+    first, second = parse_sql("DROP TABLE a;\n  DROP TABLE b")
+    assert (first.text, second.text) == ("DROP TABLE a", "DROP TABLE b")
+
+
+def test_do_block_reports_the_drops_its_body_runs():
+    sql = """
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'legacy') THEN
+                DROP TABLE legacy;
+            END IF;
+            EXECUTE 'TRUNCATE audit_log';
+            EXECUTE format('DROP TABLE %I', 'archive_' || 2020);
+        END
+        $$;
+    """
+    statements = parse_sql(sql)
+    assert statements[0].kind == "do_block"
+    inner = [(s.kind, s.table, s.dynamic) for s in statements[1:]]
+    assert inner == [("drop_table", "legacy", False), ("truncate", "audit_log", False), ("drop_table", None, True)]
+
+
+def test_unparseable_sql_is_other_with_an_error_never_an_exception():
+    for text in ("DROP TABLE", "this is not sql", "SELECT 'unterminated", "ALTER TABLE t DROPP c"):
+        statements = parse_sql(text)
+        assert statements and all(s.kind == "other" and s.error for s in statements), text
+
+
+def test_empty_and_comment_only_sql_has_no_statements():
+    assert parse_sql("") == []
+    assert parse_sql("  -- nothing here\n") == []
+
+
+def test_other_dialects_use_sqlglot_and_classify_opaque_commands_by_keywords():
+    assert kinds("ALTER TABLE t DROP COLUMN c", "mysql") == [("drop_column", "t", "c")]
+    assert [s.kind for s in parse_sql("DROP POLICY p ON t", "mysql")] == ["drop_policy"]
+    assert kinds("drop table x", "no-such-dialect") == [("drop_table", "x", "x")]
+    assert kinds("DROP TABLE x", "postgresql") == [("drop_table", "x", "x")]
+
+
+def test_results_are_cached_by_text():
+    parse_sql("DROP TABLE cached_once")
+    from generator.sources.sql import _parse_cached
+
+    before = _parse_cached.cache_info().hits
+    parse_sql("DROP TABLE cached_once")
+    assert _parse_cached.cache_info().hits == before + 1
+
+
+@pytest.mark.parametrize(
+    "prefix, kind, table",
+    [
+        ("DROP TABLE ", "drop_table", None),
+        ("DROP TABLE IF EXISTS legacy ", "drop_table", "legacy"),
+        ("drop table archive_", "drop_table", None),
+        ("TRUNCATE ", "truncate", None),
+        ("ALTER TABLE accounts DROP COLUMN ", "drop_column", "accounts"),
+        ("ALTER TABLE accounts DROP CONSTRAINT ", "drop_constraint", "accounts"),
+        ("ALTER TABLE accounts ALTER COLUMN a DROP NOT NULL", None, "accounts"),
+        ("DROP POLICY ", "drop_policy", None),
+        ("ALTER TABLE t DISABLE ROW LEVEL SECURITY", "disable_rls", "t"),
+        ("-- comment first\nDROP INDEX ", "drop_index", None),
+        ("UPDATE accounts SET x = ", "update", "accounts"),
+        ("", None, None),
+        ("SET search_path = ", None, None),
+    ],
+)
+def test_dynamic_sql_is_classified_from_its_known_beginning(prefix, kind, table):
+    statement = dynamic_sql(prefix)
+    assert statement.dynamic and statement.parser == "fragment"
+    assert statement.kind == (kind or "dynamic")
+    assert statement.table == table
+
+
+def test_sqlalchemy_bind_parameters_do_not_break_postgres_parsing():
+    statements = parse_sql("ALTER POLICY p ON t USING (tenant_id = :tenant_id); DROP POLICY q ON t")
+    assert [(s.kind, s.error) for s in statements] == [("alter_policy", None), ("drop_policy", None)]
+    assert statements[0].text == "ALTER POLICY p ON t USING (tenant_id = :tenant_id)"
