@@ -68,10 +68,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "rules", "list the policy rules, or show one rule's documentation", "generator.cli:RULES"
     ),
     Subcommand(
-        "generate", "write the generated pages as Markdown", "generator.commands.generate"
+        "generate", "write the generated pages as Markdown", "generator.site.build:GENERATE"
     ),
-    Subcommand("build", "build the governance site", "generator.commands.build"),
-    Subcommand("serve", "preview the governance site locally", "generator.commands.serve"),
+    Subcommand("build", "build the governance site", "generator.site.build:BUILD"),
+    Subcommand("serve", "preview the governance site locally", "generator.site.build:SERVE"),
     Subcommand("review", "summarise a quarter for the policy review", "generator.commands.review"),
 )
 

@@ -1,0 +1,347 @@
+"""The MkDocs plugin `governance`: adds the generated governance pages to a MkDocs site.
+
+```yaml
+plugins:
+  - search
+  - governance:
+      repository: .             # the team repository, relative to mkdocs.yml (default: .)
+      config_file: govsite.toml # optional; default: the repository's govsite.toml / pyproject
+      nav_section: Governance   # title of the section the index pages get in an explicit nav
+      home: true                # add a home page when docs/ has no index.md
+      fail_on: error            # ...and any govsite.toml key, overriding that file
+      p0_indexes: [ix_events_created_at]
+```
+
+The plugin is a thin shell over `build.analyse`: it reads the repository once per build, fails
+the build with every failing finding listed, and adds the pages in memory (nothing is written
+into `docs/`). Only index-level pages go into the navigation: a nav listing every migration is
+rendered into every page and would make the site quadratic in size.
+
+The site is self-contained: the mermaid and tablesort bundles installed by
+`scripts/setup_assets.sh` are served from the site itself, so no page fetches a script from a CDN.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from ..config import Config, ConfigError
+from .build import Analysis, analyse, failure_message, resolve_config
+
+log = logging.getLogger("mkdocs.plugins.governance")
+
+OWN_ASSETS = Path(__file__).resolve().parent / "assets"
+CHECKOUT = Path(__file__).resolve().parents[2]
+VENDOR_SUBDIR = Path(".cache") / "npm"
+SITE_ASSETS = "assets/govsite"
+
+
+class _PluginOptions(base.Config):
+    """Options of the plugin itself; every govsite.toml key is accepted beside them."""
+
+    repository = c.Type(str, default=".")
+    config_file = c.Optional(c.Type(str))
+    nav_section = c.Type(str, default="Governance")
+    home = c.Type(bool, default=True)
+
+
+#: The govsite.toml keys, accepted as plugin options with the same names and meanings.
+SETTINGS = tuple(f.name for f in dataclasses.fields(Config))
+
+
+def _settings(self) -> dict[str, Any]:
+    """The govsite.toml keys given in mkdocs.yml, for `config_from_mapping`."""
+    return {name: self[name] for name in SETTINGS if self[name] is not None}
+
+
+def _unknown(self) -> list[str]:
+    """Keys that are neither plugin options nor govsite.toml keys (typos, mostly)."""
+    known = {name for name, _ in type(self)._schema}
+    return sorted(key for key in self.keys() if key not in known)
+
+
+# One optional option per govsite.toml key, so an option means the same in mkdocs.yml as in
+# govsite.toml. MkDocs only checks that a value is a string, list, table, boolean or number;
+# `config_from_mapping` checks the rest. (Built with `type` because the names come from Config.)
+GovernanceConfig = type(
+    "GovernanceConfig",
+    (_PluginOptions,),
+    {
+        "__doc__": "The plugin's own options plus every govsite.toml key.",
+        "__module__": __name__,
+        **{name: c.Optional(c.Type((str, list, dict, bool, int))) for name in SETTINGS},
+        "settings": _settings,
+        "unknown": _unknown,
+    },
+)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file the site serves under `assets/govsite/`; `vendor` ones come from npm at set-up."""
+
+    name: str  # path below the asset directory, also the served name
+    vendor: bool
+    purpose: str  # what a reader loses when it is missing
+
+    @property
+    def uri(self) -> str:
+        return f"{SITE_ASSETS}/{self.name}"
+
+
+SCRIPTS = (
+    Asset("mermaid/mermaid.min.js", True, "diagrams will not render offline (mermaid)"),
+    Asset("tablesort/tablesort.min.js", True, "tables will not be sortable (tablesort)"),
+    Asset("tablesort/tablesort.number.min.js", True, "numeric columns will sort as text"),
+    Asset("tablesort-init.js", False, ""),
+)
+STYLESHEETS = (Asset("govsite.css", False, ""),)
+
+
+class GovernancePlugin(BasePlugin[GovernanceConfig]):
+    """Check the repository, fail on findings, and publish the governance pages."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.preloaded: Optional[Analysis] = None  # set by `govsite build`, used once
+        self.analysis: Optional[Analysis] = None
+        self.root: Optional[Path] = None
+        self.serving = False
+        self.assets: dict[str, Path] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup also keeps this instance across `mkdocs serve` rebuilds.
+        self.serving = command == "serve"
+
+    def on_config(self, config):
+        self._check_options()
+        self.root = self._repository_root(config)
+        self.analysis = self.preloaded or self._analyse(config)
+        self.preloaded = None
+        self._fail_on_findings(self.analysis)
+        self._extend_nav(config, list(self.analysis.nav))
+        self.assets = self._locate_assets(config)
+        config.extra_css.extend(a.uri for a in STYLESHEETS if a.uri in self.assets)
+        config.extra_javascript.extend(a.uri for a in SCRIPTS if a.uri in self.assets)
+        return config
+
+    def on_files(self, files: Files, *, config) -> Files:
+        analysis = self.analysis
+        for page in analysis.pages:
+            self._add(files, config, page.uri, content=page.content, in_nav=page.in_nav)
+        if self.config.home and not _has_home_page(files):
+            self._add(files, config, "index.md", content=home_page(config.site_name, analysis))
+        for uri, source in self.assets.items():
+            if files.get_file_from_path(uri) is None:
+                files.append(File.generated(config, uri, abs_src_path=str(source)))
+        log.info(
+            "governance: %d pages from %s (%s)", len(analysis.pages), self.root,
+            _tally(analysis),
+        )
+        return files
+
+    def on_serve(self, server, *, config, builder):
+        for path in watched_paths(self.root, self.analysis, Path(config.site_dir)):
+            server.watch(str(path))
+        return server
+
+    # ----------------------------------------------------------------------- helpers
+
+    def _check_options(self) -> None:
+        """A misspelt option would silently do nothing (MkDocs only warns), so it is an error."""
+        unknown = self.config.unknown()
+        if unknown:
+            known = ", ".join(name for name, _ in GovernanceConfig._schema)
+            raise PluginError(
+                f"governance: unknown option(s) {', '.join(map(repr, unknown))} (known: {known})"
+            )
+
+    def _repository_root(self, config) -> Path:
+        root = (_config_dir(config) / self.config.repository).resolve()
+        if not root.is_dir():
+            raise PluginError(
+                f"governance: repository not found: {root} "
+                f"(the plugin's 'repository' option, relative to {_config_dir(config)})"
+            )
+        return root
+
+    def _analyse(self, config) -> Analysis:
+        explicit = self.config.config_file
+        try:
+            settings = resolve_config(
+                self.root,
+                (_config_dir(config) / explicit) if explicit else None,
+                self.config.settings(),
+                source=f"{config.config_file_path or 'mkdocs.yml'}: plugins.governance",
+            )
+        except ConfigError as exc:
+            raise PluginError(f"governance: configuration error: {exc}") from None
+        return analyse(self.root, settings)
+
+    def _fail_on_findings(self, analysis: Analysis) -> None:
+        """Fail `mkdocs build`; under `mkdocs serve` log instead, so the site stays up to fix it."""
+        failing = analysis.failing
+        if not failing:
+            return
+        message = "governance: " + failure_message(failing, analysis.config)
+        if self.serving:
+            log.error(message)
+            return
+        raise PluginError(message)
+
+    def _extend_nav(self, config, fragment: list) -> None:
+        """Add the index pages to an explicit `nav:` (an automatic nav finds them by itself)."""
+        if config.nav is None or not fragment or _mentions_governance(config.nav):
+            return
+        entries = _section_entries(fragment)
+        section = self.config.nav_section
+        config.nav.extend([{section: entries}] if section else entries)
+
+    def _add(self, files: Files, config, uri: str, *, content: str, in_nav: bool = False) -> None:
+        if files.get_file_from_path(uri) is not None:
+            log.warning("governance: docs/%s exists; keeping it instead of the generated page", uri)
+            return
+        inclusion = InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV
+        files.append(File.generated(config, uri, content=content, inclusion=inclusion))
+
+    def _locate_assets(self, config) -> dict[str, Path]:
+        vendor = vendor_directory(_config_dir(config) if config.config_file_path else None)
+        found: dict[str, Path] = {}
+        for asset in STYLESHEETS + SCRIPTS:
+            source = (vendor / asset.name) if asset.vendor and vendor else OWN_ASSETS / asset.name
+            if source.is_file():
+                found[asset.uri] = source
+            elif asset.vendor:
+                log.warning(
+                    "governance: %s not installed (run scripts/setup_assets.sh): %s",
+                    asset.name, asset.purpose,
+                )
+        return found
+
+
+def _config_dir(config) -> Path:
+    """Where relative paths in mkdocs.yml start: its own directory (else the working one)."""
+    return Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+
+
+def vendor_directory(config_dir: Optional[Path]) -> Optional[Path]:
+    """Where `scripts/setup_assets.sh` put the npm packages.
+
+    `$GOVSITE_VENDOR_DIR` when set (and then only there), else `.cache/npm` beside mkdocs.yml,
+    else `.cache/npm` in the govsite checkout itself.
+    """
+    explicit = os.environ.get("GOVSITE_VENDOR_DIR")
+    if explicit:
+        return Path(explicit)
+    candidates = [config_dir / VENDOR_SUBDIR] if config_dir is not None else []
+    candidates.append(CHECKOUT / VENDOR_SUBDIR)
+    return next((candidate for candidate in candidates if candidate.is_dir()), None)
+
+
+def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
+    """The inputs `mkdocs serve` must rebuild on: migration folders, ADRs, register, policies.
+
+    Directories are derived from the configured globs (the part before the first wildcard) and
+    from where migrations were actually found; a path that would contain the built site is left
+    out, or every rebuild would trigger the next one.
+    """
+    config = analysis.config
+    patterns = list(config.adrs) + list(config.policies) + list(config.ci) + [config.exceptions]
+    candidates = {root / _static_prefix(p) for p in patterns}
+    candidates |= {(root / m.path).parent for m in analysis.repo.migrations}
+    candidates |= {root / name for name in ("alembic.ini", "govsite.toml", "pyproject.toml")}
+    site_dir = site_dir.resolve()
+    keep: list[Path] = []
+    for path in sorted(p.resolve() for p in candidates):
+        if not path.exists() or path == root or site_dir.is_relative_to(path):
+            continue
+        if any(path.is_relative_to(parent) for parent in keep):
+            continue  # already watched through its directory (sorted: parents come first)
+        keep.append(path)
+    return keep
+
+
+def _static_prefix(pattern: str) -> str:
+    """`docs/adr/*.md` -> `docs/adr`; `db/schema/EXCEPTIONS.md` -> itself."""
+    parts = []
+    for part in Path(pattern).parts:
+        if any(ch in part for ch in "*?["):
+            break
+        parts.append(part)
+    return str(Path(*parts)) if parts else "."
+
+
+def _section_entries(fragment: list) -> list:
+    """The entries of a fragment that is one titled section, else the fragment itself."""
+    if len(fragment) == 1 and isinstance(fragment[0], dict) and len(fragment[0]) == 1:
+        (entries,) = fragment[0].values()
+        if isinstance(entries, list):
+            return entries
+    return fragment
+
+
+def _mentions_governance(nav: Any) -> bool:
+    """True when a hand-written nav already places the generated pages itself."""
+    if isinstance(nav, str):
+        return nav.startswith("governance/")
+    if isinstance(nav, dict):
+        return any(_mentions_governance(v) for v in nav.values())
+    if isinstance(nav, list):
+        return any(_mentions_governance(v) for v in nav)
+    return False
+
+
+def _has_home_page(files: Files) -> bool:
+    """MkDocs takes `index.md`, else `README.md`, as the page at the site's root."""
+    return any(files.get_file_from_path(name) is not None for name in ("index.md", "README.md"))
+
+
+def home_page(site_name: str, analysis: Analysis) -> str:
+    """A landing page for a site whose docs have no `index.md`: links to the index pages."""
+    lines = [f"# {_escape_markdown(site_name)}", "", "Governance pages of this repository:", ""]
+    lines += _nav_links(list(analysis.nav), depth=0)
+    return "\n".join(lines) + "\n"
+
+
+def _nav_links(entries: list, depth: int) -> list[str]:
+    lines = []
+    indent = "    " * depth
+    for entry in entries:
+        if isinstance(entry, str):
+            lines.append(f"{indent}- [{entry}]({entry})")
+            continue
+        for title, target in dict(entry).items():
+            if isinstance(target, list):
+                lines.append(f"{indent}- {_escape_markdown(title)}")
+                lines += _nav_links(target, depth + 1)
+            else:
+                lines.append(f"{indent}- [{_escape_markdown(title)}]({target})")
+    return lines
+
+
+def _escape_markdown(text: str) -> str:
+    from html import escape
+
+    return escape(str(text)).replace("[", "&#91;").replace("]", "&#93;")
+
+
+def _tally(analysis: Analysis) -> str:
+    from ..report import plural, tally
+
+    counts = tally(analysis.findings)
+    return f"{plural(counts.errors, 'error')}, {plural(counts.warnings, 'warning')}"
+
+
+__all__ = ["GovernanceConfig", "GovernancePlugin", "vendor_directory", "watched_paths"]

@@ -1,0 +1,182 @@
+"""The built site in a real headless Chromium: it loads cleanly, makes no request outside the
+site, search and diagrams work, and hostile text from a repository is shown, never run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from browser_support import (
+    OPEN_SHADOW_ROOTS,
+    PageWatch,
+    broken_internal_links,
+    build_example_site,
+    chromium_browser,
+    govsite,
+    serve_directory,
+)
+from conftest import migration
+
+DROP_MIGRATION = "governance/migrations/15788671358b/"
+DROP_MIGRATION_ID = "202603161400"
+HOSTILE_TITLE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory) -> Path:
+    return build_example_site(tmp_path_factory.mktemp("browser") / "site")
+
+
+@pytest.fixture(scope="module")
+def site_url(example_site):
+    with serve_directory(example_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_browser() as instance:
+        yield instance
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(OPEN_SHADOW_ROOTS)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def visit(page, url: str) -> PageWatch:
+    watch = PageWatch.attach(page)
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.ok, f"{url}: {response and response.status}"
+    return watch
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["governance/", DROP_MIGRATION, "governance/graph/", ""])
+def test_page_loads_without_errors_or_outside_requests(page, site_url, path):
+    watch = visit(page, site_url + path)
+    page.wait_for_timeout(300)  # let late scripts (diagrams, table sorting) run
+    assert page.locator("article h1").count() == 1
+    assert watch.problems() == []
+    assert any(url.endswith("assets/govsite/govsite.css") for url in watch.requests)
+
+
+@pytest.mark.browser
+def test_migration_table_sorts_on_click(page, site_url):
+    visit(page, site_url + "governance/migrations/")
+    header = page.locator("article table th").first
+    header.click()
+    assert header.get_attribute("aria-sort") in ("ascending", "descending")
+
+
+# --------------------------------------------------------------------------- search
+
+
+@pytest.mark.browser
+def test_search_finds_a_migration_by_its_id(page, site_url):
+    visit(page, site_url + "governance/")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially(DROP_MIGRATION_ID)
+    result = page.locator(".md-search-result__item a[href*='migrations/15788671358b']")
+    result.first.wait_for(state="visible")
+    assert "touchpoint_ref" in result.first.inner_text()
+
+
+# --------------------------------------------------------------------------- diagrams
+
+
+@pytest.mark.browser
+def test_revision_graph_renders_to_svg(page, site_url):
+    watch = visit(page, site_url + "governance/graph/")
+    diagram = page.locator("div.mermaid svg").first
+    diagram.wait_for(state="attached")
+    assert page.locator("pre.mermaid").count() == 0, "a diagram was left unrendered"
+    text = page.locator("div.mermaid").first.evaluate("host => host.shadowRoot.textContent")
+    assert "Syntax error" not in text
+    assert re.search(r"15788671358b|202603161400|touchpoint", text)
+    box = diagram.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100
+    assert watch.outside_requests() == []
+    assert any(url.endswith("mermaid/mermaid.min.js") for url in watch.requests)
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    repo = root / "repo"
+    header = (
+        "MIGRATION_ID: 202601010001\n"
+        f"TITLE: {HOSTILE_TITLE}\n"
+        "CHANGE_TYPE: Column\n"
+        "RISK_LEVEL: Low\n"
+        "FORWARD_ONLY: No\n"
+        "ROLLBACK_STRATEGY: Run the downgrade. <script>window.__pwned=3</script>\n"
+    )
+    target = repo / "alembic" / "versions" / "e1.py"
+    target.parent.mkdir(parents=True)
+    target.write_text(migration("e1", header=header), encoding="utf-8")
+    site = root / "site"
+    result = govsite("build", str(repo), "--site-dir", str(site))
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "path, shows_title",
+    [
+        ("governance/migrations/e1/", True),
+        ("governance/migrations/", True),
+        ("governance/", False),
+        ("governance/graph/", False),
+        ("search/search_index.json", False),
+    ],
+)
+def test_hostile_title_is_shown_as_text_and_runs_nothing(page, hostile_site, path, shows_title):
+    with serve_directory(hostile_site) as url:
+        watch = visit(page, url + path)
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__pwned") is None
+        assert not [u for u in watch.requests if urlsplit(u).path.endswith("/x")]
+        assert watch.page_errors == []
+        if path.endswith("/"):
+            assert page.locator("article script, article img[src='x']").count() == 0
+        if shows_title:
+            assert "<script>window.__pwned=1</script>" in page.locator("article").inner_text()
+
+
+@pytest.mark.browser
+def test_hostile_title_in_search_results_runs_nothing(page, hostile_site):
+    with serve_directory(hostile_site) as url:
+        watch = visit(page, url + "governance/")
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.press_sequentially("202601010001")
+        page.locator(".md-search-result__item").first.wait_for(state="visible")
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__pwned") is None
+        assert not [u for u in watch.requests if urlsplit(u).path.endswith("/x")]
+
+
+# --------------------------------------------------------------------------- links
+
+
+def test_every_internal_link_of_the_example_site_resolves(example_site):
+    checked, broken = broken_internal_links(example_site)
+    assert checked > 500
+    assert not broken, "\n".join(map(str, broken[:40]))
