@@ -1,6 +1,8 @@
 # The two commands of the README: `make site` builds the example's governance site,
 # `make test` runs the whole test suite. Both set up what they need first.
 
+export NO_MKDOCS_2_WARNING := 1
+
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
