@@ -147,9 +147,15 @@ examples:
             "--no-history", action="store_true",
             help="do not read git history (faster, but GOV403 needs commit times and is skipped)",
         )
+        parser.add_argument(
+            "--no-cache", action="store_true",
+            help="parse every migration again instead of reusing results stored under "
+            "$GOVSITE_CACHE_DIR (default: ~/.cache/govsite)",
+        )
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        from .cache import ParseCache
         from .report import render
         from .rules import failing, run_rules
         from .sources import load_repository
@@ -158,9 +164,12 @@ examples:
         config = load_config(root, args.config)
         if args.fail_on:
             config = replace(config, fail_on=Severity(args.fail_on))
+        cache = None if args.no_cache else ParseCache.for_repository(root)
         with Status(sys.stderr) as status:
             status.show(f"reading {root} ...")
-            repo = load_repository(root, config, with_history=not args.no_history)
+            repo = load_repository(root, config, with_history=not args.no_history, cache=cache)
+            if cache is not None:
+                cache.save()
             status.show(
                 f"checking {len(repo.migrations)} migrations, {len(repo.adrs)} ADRs, "
                 f"{len(repo.exceptions)} exception records ..."
@@ -344,10 +353,14 @@ def wants_colour(stream: TextIO) -> bool:
 
 
 def emit(text: str, output: Optional[Path] = None) -> None:
-    """Write a report to `output`, or to stdout as UTF-8 whatever the locale says."""
+    """Write a report to `output`, or to stdout as UTF-8 whatever the locale says.
+
+    Text that UTF-8 cannot encode (a lone surrogate from an undecodable file name) is written as
+    a `\\udcff` escape: a report is never lost to one odd character.
+    """
     if output is not None:
         try:
-            output.write_text(text, encoding="utf-8")
+            output.write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             raise CommandError(f"cannot write {output}: {exc.strerror or exc}") from None
         return
@@ -355,7 +368,7 @@ def emit(text: str, output: Optional[Path] = None) -> None:
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is not None:
             sys.stdout.flush()
-            buffer.write(text.encode("utf-8"))
+            buffer.write(text.encode("utf-8", "backslashreplace"))
             buffer.flush()
         else:
             sys.stdout.write(text)

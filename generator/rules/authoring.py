@@ -10,6 +10,8 @@ from ..config import Config
 from ..model import Finding, HeaderField, Location, Migration, Operation
 from .base import Context, rule
 from .destructive import calls_named, kind_of, literal, norm
+from .integrity import listing, shorten
+from .review import outside_doc_refs
 
 ALWAYS_REQUIRED = ("ROLLBACK_STRATEGY",)
 # Operations that move or transform rows rather than change structure; they relate to whatever
@@ -150,7 +152,7 @@ def _invalid_value(field: HeaderField, config: Config) -> Optional[str]:
         return None
     if value.casefold() in {a.casefold() for a in allowed}:
         return None
-    return f"{field.key} is '{value}'; allowed values: {', '.join(allowed)}"
+    return f"{field.key} is '{shorten(value)}'; allowed values: {', '.join(allowed)}"
 
 
 @rule("GOV503")
@@ -158,10 +160,11 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
     """
     ## What it does
     Flags a header field whose value is not one of the allowed values (configurable
-    `allowed_values`; keys may be patterns such as `TOUCHES_*`), and a line inside the header
-    block that is not a `KEY: value` line. Values are compared without regard to case, so
-    `yes` is accepted for `Yes`. Fields without a configured set (TITLE, JUSTIFICATION,
-    unknown fields) accept any value.
+    `allowed_values`; keys may be patterns such as `TOUCHES_*`), a line inside the header
+    block that is not a `KEY: value` line, a key given twice (only the first counts), and a
+    `DOC_REFS` entry that is a path outside the repository. Values are compared without regard
+    to case, so `yes` is accepted for `Yes`. Fields without a configured set (TITLE,
+    JUSTIFICATION, unknown fields) accept any value.
 
     ## Why is this bad?
     Policy 5's header is read by people and tools alike. `RISK_LEVEL: Severe` or
@@ -185,10 +188,27 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
             yield ctx.finding(
                 "GOV503", Location(migration.path, line), "line is not KEY: value"
             )
+        first_of: dict[str, HeaderField] = {}
         for field in migration.header.fields:
-            problem = _invalid_value(field, ctx.config)
+            first = first_of.setdefault(field.key, field)
+            if first is field:
+                problem = _invalid_value(field, ctx.config)
+            else:
+                problem = _repeated(field, first)
             if problem:
                 yield ctx.finding("GOV503", Location(migration.path, field.line), problem)
+        for reference in outside_doc_refs(migration):
+            where = Location(migration.path, migration.header.field("DOC_REFS").line)
+            yield ctx.finding(
+                "GOV503", where,
+                f"DOC_REFS names '{shorten(reference)}', a path outside the repository; "
+                "cite documentation kept in the repository (docs/...) or an ADR",
+            )
+
+
+def _repeated(field: HeaderField, first: HeaderField) -> str:
+    """A key given twice: readers and reviewers may each believe a different line."""
+    return f"{field.key} is given again (first on line {first.line}); only the first value counts"
 
 
 @rule("GOV504")
@@ -321,7 +341,7 @@ def multi_purpose_migration(ctx: Context) -> Iterable[Finding]:
         groups = structural_groups(migration)
         if len(groups) < 2:
             continue
-        described = "; ".join(", ".join(g) for g in groups)
+        described = listing([", ".join(g) for g in groups], "; ")
         yield ctx.finding(
             "GOV505",
             Location(migration.path, migration.upgrade_line or 1),

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Optional
 from ..config import Config
 from ..model import Bypass, Finding, Location, Migration, Operation, Suppression
 from .base import Context, rule
+from .integrity import shorten
 
 DROP_KINDS = frozenset({"drop_table", "drop_column", "drop_constraint", "drop_index", "truncate"})
 CREATE_CONSTRAINT_KINDS = frozenset(
@@ -559,5 +560,6 @@ def dynamic_sql_unverified(ctx: Context) -> Iterable[Finding]:
             if op.sql.dynamic:
                 message = f"dynamic SQL, not verified: the text of {op.call} is only known at run time"
             else:
-                message = f"SQL not verified: the SQL in {op.call} cannot be parsed ({op.sql.error})"
+                reason = shorten(op.sql.error, 200)  # the error may quote megabytes of SQL
+                message = f"SQL not verified: the SQL in {op.call} cannot be parsed ({reason})"
             yield ctx.finding("GOV803", Location(migration.path, op.line, op.column), message)

@@ -1,27 +1,36 @@
 """Checks that keep the inputs themselves trustworthy: the revision graph and readable files.
 
 Unreadable migrations (GOV802) and other unreadable inputs (GOV804) are reported by the readers
-while they read; they are documented here so the rules reference covers every code. Schema drift
-(GOV701, policy 7) needs a live database and is documented here as not checked statically.
+while they read; GOV802 is documented here so the rules reference covers every code, and the
+GOV804 check adds what no reader can see: configured locations that point outside the
+repository, which the readers skip. Schema drift (GOV701, policy 7) needs a live database and is
+documented here as not checked statically.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
+from ..config import Config
 from ..graph import RevisionGraph
 from ..model import Finding, Location, Migration
+from ..sources.files import leaves_repository
 from .base import Context, document, rule
 
 
 LISTED = 20  # members of a cycle or heads named in one message; the rest are counted
 
 
-def listing(items: list[str]) -> str:
+def listing(items: list[str], separator: str = ", ") -> str:
     """`a, b, c`, or the first LISTED items and how many more, so messages stay one line."""
     if len(items) <= LISTED:
-        return ", ".join(items)
-    return f"{', '.join(items[:LISTED])} and {len(items) - LISTED} more"
+        return separator.join(items)
+    return f"{separator.join(items[:LISTED])} and {len(items) - LISTED} more"
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """Quoted repository text, cut so one hostile value cannot make a message unreadable."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _at_revision(migration: Migration) -> Location:
@@ -30,6 +39,23 @@ def _at_revision(migration: Migration) -> Location:
 
 def _at_parent(migration: Migration) -> Location:
     return Location(migration.path, migration.down_revision_line)
+
+
+# Alembic reserves these for its own syntax (`head-1`, `branch@head`, `+2`, `a:b` ranges) and
+# refuses a revision id that contains one (`Revision.verify_rev_id`).
+RESERVED_IN_IDS = "@-+:"
+
+
+def _reserved_character_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
+    for m in graph.migrations:
+        reserved = sorted(set(m.revision or "") & set(RESERVED_IN_IDS))
+        if reserved:
+            yield ctx.finding(
+                "GOV801",
+                _at_revision(m),
+                f"revision id '{m.revision}' contains {', '.join(repr(c) for c in reserved)}, "
+                "which alembic refuses in a revision id (it keeps @ - + : for its own syntax)",
+            )
 
 
 def _duplicate_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
@@ -48,7 +74,8 @@ def _missing_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
         yield ctx.finding(
             "GOV801",
             _at_parent(gap.migration),
-            f"down_revision names '{gap.target}', which no migration declares",
+            f"down_revision names '{gap.target}', which no migration declares"
+            + _prefix_hint(gap.target, graph),
         )
     for gap in graph.missing_dependencies:
         yield ctx.finding(
@@ -56,6 +83,15 @@ def _missing_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
             _at_parent(gap.migration),
             f"depends_on names '{gap.target}', which is neither a revision nor a branch label",
         )
+
+
+def _prefix_hint(target: str, graph: RevisionGraph) -> str:
+    """Alembic resolves shortened ids on its command line, never in `down_revision`: say so when
+    the missing parent is the start of existing ids, rather than pick one of them."""
+    longer = sorted(rev for rev in graph.by_revision if target and rev.startswith(target))
+    if not longer:
+        return ""
+    return f" (it is the start of {listing(longer)}; down_revision must give the full id)"
 
 
 def _cycle_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
@@ -89,7 +125,9 @@ def revision_graph_invalid(ctx: Context) -> Iterable[Finding]:
     `depends_on`, and reports:
 
     - a revision id declared by more than one file (on every file after the first, by path);
-    - a `down_revision` that names no existing revision;
+    - a revision id holding a character alembic refuses (`@`, `-`, `+`, `:`);
+    - a `down_revision` that names no existing revision (a shortened id does not count:
+      alembic resolves prefixes on its command line, never in `down_revision`);
     - a `depends_on` that names neither a revision nor a branch label;
     - a cycle (once per cycle, on the member with the smallest path, listing the members);
     - more than one head, unless `allow_multiple_heads` is set (once, on the first head by
@@ -125,6 +163,7 @@ def revision_graph_invalid(ctx: Context) -> Iterable[Finding]:
     or add a merge revision with `down_revision = ("b2", "c3")`.
     """
     graph = RevisionGraph(ctx.repo.migrations)
+    yield from _reserved_character_findings(ctx, graph)
     yield from _duplicate_findings(ctx, graph)
     yield from _missing_findings(ctx, graph)
     yield from _cycle_findings(ctx, graph)
@@ -162,14 +201,16 @@ document(
 )
 
 
-document(
-    "GOV804",
+@rule("GOV804")
+def input_unreadable(ctx: Context) -> Iterable[Finding]:
     """
     ## What it does
     Reports an ADR, the exceptions register, a policy document or a CI/CD configuration that
     cannot be read: not found, outside the repository, not UTF-8, binary, too large, or not
     valid YAML or Markdown front matter. The reader of that input reports it with the path and,
-    where known, the line.
+    where known, the line. A configured location (`migrations`, `adrs`, `policies`, `ci`,
+    `exceptions`) that is absolute or climbs out with `..` is reported too, under the pattern
+    as written: nothing outside the repository is ever read.
 
     ## Why is this bad?
     The other checks rely on these files: the bypass rules look up ADRs, the emergency rules
@@ -177,14 +218,28 @@ document(
     those checks pass for lack of data instead of failing for a reason.
 
     ## Example
-    A `.github/workflows/deploy.yml` with a tab-indented line that YAML rejects, or an ADR
-    saved in Latin-1 with an `é` in its title.
+    A `.github/workflows/deploy.yml` with a tab-indented line that YAML rejects, an ADR saved
+    in Latin-1 with an `é` in its title, or `adrs = ["../shared/adr/*.md"]` in `govsite.toml`.
 
     ## Use instead
     Fix the file so it is valid UTF-8 text in its format (YAML, Markdown), inside the
     repository.
-    """,
-)
+    """
+    for option, pattern in configured_locations(ctx.config):
+        if leaves_repository(pattern):
+            yield ctx.finding(
+                "GOV804",
+                Location(pattern, 1),
+                f"the '{option}' setting points outside the repository; nothing is read there",
+            )
+
+
+def configured_locations(config: Config) -> Iterable[tuple[str, str]]:
+    """(option, pattern) of every configured input location, in a fixed order."""
+    for option in ("migrations", "adrs", "policies", "ci"):
+        for pattern in getattr(config, option):
+            yield option, pattern
+    yield "exceptions", config.exceptions
 
 
 document(

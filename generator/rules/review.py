@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
@@ -30,6 +31,7 @@ from .destructive import (
     norm,
     parse_expression,
 )
+from .integrity import listing
 
 LEVELS = ("Low", "Medium", "High")
 RLS_KINDS = frozenset({"create_policy", "drop_policy", "alter_policy", "enable_rls", "disable_rls"})
@@ -323,7 +325,7 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
             "GOV601",
             Location(migration.path, field.line),
             f"RISK_LEVEL is {field.value.strip()} but the operations imply {implied}: "
-            + "; ".join(reasons),
+            + listing(reasons, "; "),
         )
 
 
@@ -331,16 +333,49 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
 
 DOC_PATH = re.compile(r"\bdocs/[\w./-]+\.md\b")
 ADR_REF = re.compile(r"\bADR-?\d+\b", re.I)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^mailto:", re.I)
+
+
+def doc_refs(value: str) -> list[str]:
+    """The entries of a DOC_REFS value: paths, ADR ids or links, separated by commas or spaces."""
+    return [entry.strip("`'\"()[]<>") for entry in re.split(r"[,;\s]+", value) if entry.strip()]
+
+
+def points_outside(reference: str) -> bool:
+    """Whether a documentation reference is a path outside the repository (`../..`, `/etc`, `~`).
+
+    Web links are fine; a `file:` URL, an absolute path or one that climbs above the root can
+    never be documentation that travels with the repository and its reviews.
+    """
+    if reference.lower().startswith("file:"):
+        return True
+    if _URL.match(reference):
+        return False
+    path = reference.replace("\\", "/")
+    if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:/", path):
+        return True
+    return posixpath.normpath(path).split("/")[0] == ".."
+
+
+def outside_doc_refs(migration: Migration) -> list[str]:
+    field = migration.header.field("DOC_REFS") if migration.header else None
+    return [ref for ref in doc_refs(field.value) if points_outside(ref)] if field else []
 
 
 def has_doc_reference(migration: Migration) -> bool:
-    """Whether the header names documentation: a DOC_REFS value, a docs/*.md path or an ADR."""
+    """Whether the header names documentation: a DOC_REFS value, a docs/*.md path or an ADR.
+
+    DOC_REFS entries that point outside the repository do not count (GOV503 reports them).
+    """
     header = migration.header
     if header is None:
         return False
-    if (header.get("DOC_REFS") or "").strip():
+    refs = doc_refs(header.get("DOC_REFS") or "")
+    if any(not points_outside(ref) for ref in refs):
         return True
     text = "\n".join([migration.docstring or ""] + [f.value for f in header.fields])
+    for ref in refs:  # a path outside the repository counts nowhere, not even in the docstring
+        text = text.replace(ref, " ")
     return bool(DOC_PATH.search(text) or ADR_REF.search(text))
 
 
@@ -356,7 +391,8 @@ def domain_flag_without_doc_ref(ctx: Context) -> Iterable[Finding]:
     ## What it does
     Flags each `TOUCHES_<DOMAIN>: Yes` header field when the header cites no documentation:
     the `DOC_REFS` field is absent or empty and the header text names neither a `docs/....md`
-    path nor an ADR (`ADR-012`).
+    path nor an ADR (`ADR-012`). A reference to a path outside the repository
+    (`../../etc/passwd`, `/srv/docs/x.md`) does not count.
 
     ## Why is this bad?
     Policy 6 asks reviewers to check the domain's documentation whenever a migration touches a

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 import yaml
 
+from ..cache import ParseCache
 from ..config import Config, ConfigError, config_from_mapping, load_config
 from ..model import Finding, Repository, Severity
 
@@ -80,15 +81,29 @@ def resolve_config(
     return dataclasses.replace(config, **{name: getattr(parsed, name) for name in names})
 
 
-def analyse(root: Path, config: Config, progress: Optional[Progress] = None) -> Analysis:
-    """Read, check and render: the one pipeline behind the plugin and every subcommand."""
+def analyse(
+    root: Path,
+    config: Config,
+    progress: Optional[Progress] = None,
+    *,
+    history_from: Optional[tuple[Path, str]] = None,
+    cache: Optional[ParseCache] = None,
+) -> Analysis:
+    """Read, check and render: the one pipeline behind the plugin and every subcommand.
+
+    `history_from` and `cache` serve versioned builds: a release read from a folder of git
+    objects takes its dates from the repository walked from its tag, and one parse cache
+    shared by every version parses a file that several versions hold only once.
+    """
     from ..rules import run_rules
     from ..sources import load_repository
     from .pages import build_pages, nav_fragment
 
     say = progress or (lambda message: None)
     say("reading repository…")
-    repo = load_repository(root, config, with_history=True)
+    repo = load_repository(
+        root, config, with_history=True, history_from=history_from, cache=cache
+    )
     say(f"checking {len(repo.migrations)} migrations…")
     findings = tuple(run_rules(repo, config))
     say("rendering pages…")
@@ -253,19 +268,37 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         "--site-dir", type=Path, default=None,
         help="where the site goes (default: REPO/site); replaced only when the build succeeds",
     )
+    parser.add_argument(
+        "--versions", action="store_true",
+        help="one site version per release tag plus the working tree as 'dev', with mike's "
+        "versions.json and a 'latest' alias; only 'dev' can fail the build",
+    )
+    parser.add_argument(
+        "--tag-pattern", default=None, metavar="GLOB",
+        help="release tags that become versions (default: tag_pattern from the "
+        "configuration, v*); needs --versions",
+    )
     _add_config_arguments(parser)
 
 
 def run_build(args: argparse.Namespace) -> int:
     """`govsite build`: check, render and publish; exit 1 on failing findings, 2 on bad config."""
     started = time.monotonic()
+    if args.tag_pattern and not args.versions:
+        return _usage_error("--tag-pattern needs --versions")
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
     root, config = prepared
+    if args.versions:
+        from .versions import run_versioned_build
+
+        return run_versioned_build(args, root, config)
     target = Path(args.site_dir) if args.site_dir else root / "site"
     progress = _progress_printer()
-    analysis = analyse(root, config, progress)
+    cache = ParseCache.for_repository(root)
+    analysis = analyse(root, config, progress, cache=cache)
+    cache.save()
     failing = analysis.failing
     if failing:
         _clear_progress()
@@ -304,12 +337,16 @@ def build_site(
     *,
     config_file: Optional[Path] = None,
     fail_on: Optional[str] = None,
+    extra: Optional[Mapping[str, Any]] = None,
+    enforce: bool = True,
 ) -> None:
     """Build the default site of `root` into `target`, atomically.
 
     The site is built into a sibling directory and swapped in afterwards; on any failure the
     sibling is removed and `target` is not touched. A ready `analysis` is handed to the plugin
-    so the repository is not read twice.
+    so the repository is not read twice. `extra` becomes the MkDocs `extra` section (a
+    versioned build sets the version selector there); `enforce=False` publishes findings at
+    the fail level instead of failing (a past release in a versioned build).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config as load_mkdocs_config
@@ -322,13 +359,17 @@ def build_site(
     try:
         with docs_directory(root) as docs_dir, _mkdocs_logging():
             settings = default_site_config(root, docs_dir, staging, config, config_file, fail_on)
+            if extra:
+                settings["extra"] = dict(extra)
             with site_config_file(settings) as mkdocs_yml:
                 try:
                     mkdocs_config = load_mkdocs_config(str(mkdocs_yml))
                 except (ConfigurationError, Abort) as exc:
                     raise SiteBuildError(f"MkDocs configuration: {exc}", EXIT_CONFIG) from None
+                plugin = mkdocs_config.plugins[PLUGIN_NAME]
+                plugin.enforce = enforce
                 if analysis is not None:
-                    mkdocs_config.plugins[PLUGIN_NAME].preloaded = analysis
+                    plugin.preloaded = analysis
                 try:
                     build(mkdocs_config)
                 except Abort as exc:
@@ -501,7 +542,12 @@ class BUILD:
 Check the repository and build its governance site with a default MkDocs configuration
 (mkdocs-material, the repository's own docs/ if it has one, plus the generated pages). The site
 is built beside SITE_DIR and swapped in only when the build succeeds: a failed build leaves the
-previous site exactly as it was."""
+previous site exactly as it was.
+
+With --versions, SITE_DIR gets one site per release tag (read from git objects, the working
+tree untouched) plus the working tree as dev/, a latest/ alias of the newest release and mike's
+versions.json, so mkdocs-material's version selector works when the folder is served as it
+is. Findings in releases are shown on their validation report pages; only dev fails the build."""
 
     EPILOG = """\
 exit status:
@@ -511,7 +557,8 @@ exit status:
 
 examples:
   govsite build
-  govsite build path/to/repo --site-dir public --fail-on warning"""
+  govsite build path/to/repo --site-dir public --fail-on warning
+  govsite build --versions --tag-pattern 'release-*'"""
 
     add_arguments = staticmethod(add_build_arguments)
     run = staticmethod(run_build)

@@ -36,7 +36,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from ..cache import ParseCache
 from ..config import Config, ConfigError
+from ..model import History
 from .build import Analysis, analyse, failure_message, resolve_config
 
 log = logging.getLogger("mkdocs.plugins.governance")
@@ -45,6 +47,7 @@ OWN_ASSETS = Path(__file__).resolve().parent / "assets"
 CHECKOUT = Path(__file__).resolve().parents[2]
 VENDOR_SUBDIR = Path(".cache") / "npm"
 SITE_ASSETS = "assets/govsite"
+MIKE_VERSION_VARIABLE = "MIKE_DOCS_VERSION"  # set by `mike deploy` while it builds a version
 
 
 class _PluginOptions(base.Config):
@@ -119,7 +122,10 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         self.analysis: Optional[Analysis] = None
         self.root: Optional[Path] = None
         self.serving = False
+        self.enforce = True  # False for a past release in a versioned build: shown, not enforced
         self.assets: dict[str, Path] = {}
+        self.cache: Optional[ParseCache] = None  # kept across `mkdocs serve` rebuilds
+        self.pinned_date = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup also keeps this instance across `mkdocs serve` rebuilds.
@@ -132,9 +138,11 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         self.preloaded = None
         self._fail_on_findings(self.analysis)
         self._extend_nav(config, list(self.analysis.nav))
+        _select_versions_under_mike(config)
         self.assets = self._locate_assets(config)
         config.extra_css.extend(a.uri for a in STYLESHEETS if a.uri in self.assets)
         config.extra_javascript.extend(a.uri for a in SCRIPTS if a.uri in self.assets)
+        self._pin_build_date(self.analysis.repo.history)
         return config
 
     def on_files(self, files: Files, *, config) -> Files:
@@ -151,6 +159,12 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             _tally(analysis),
         )
         return files
+
+    def on_post_build(self, *, config) -> None:
+        self._unpin_build_date()
+
+    def on_build_error(self, *, error) -> None:
+        self._unpin_build_date()
 
     def on_serve(self, server, *, config, builder):
         for path in watched_paths(self.root, self.analysis, Path(config.site_dir)):
@@ -188,14 +202,43 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             )
         except ConfigError as exc:
             raise PluginError(f"governance: configuration error: {exc}") from None
-        return analyse(self.root, settings)
+        if self.cache is None:
+            # info, not warning: a stale or unwritable cache must not fail `mkdocs build --strict`
+            self.cache = ParseCache.for_repository(self.root, warn=log.info)
+        analysis = analyse(self.root, settings, cache=self.cache)
+        self.cache.save()
+        return analysis
+
+    def _pin_build_date(self, history: History) -> None:
+        """Date this build by the repository's last commit instead of the clock.
+
+        MkDocs stamps the sitemap (and its gzip header) with the build date unless
+        SOURCE_DATE_EPOCH is set; taking the date from git makes two builds of one commit
+        byte-identical. A SOURCE_DATE_EPOCH set by the caller is left alone.
+        """
+        epoch = last_commit_epoch(history)
+        if epoch is not None and "SOURCE_DATE_EPOCH" not in os.environ:
+            os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+            self.pinned_date = True
+
+    def _unpin_build_date(self) -> None:
+        if self.pinned_date:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+            self.pinned_date = False
 
     def _fail_on_findings(self, analysis: Analysis) -> None:
-        """Fail `mkdocs build`; under `mkdocs serve` log instead, so the site stays up to fix it."""
+        """Fail `mkdocs build`; under `mkdocs serve` log instead, so the site stays up to fix it.
+
+        A past release in a versioned build neither fails nor logs: its findings are on its
+        validation report page, and the release cannot be changed any more.
+        """
         failing = analysis.failing
         if not failing:
             return
         message = "governance: " + failure_message(failing, analysis.config)
+        if not self.enforce:
+            log.info(message)
+            return
         if self.serving:
             log.error(message)
             return
@@ -229,6 +272,23 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
                     asset.name, asset.purpose,
                 )
         return found
+
+
+def _select_versions_under_mike(config) -> None:
+    """Under `mike deploy`, show mkdocs-material's version selector (unless mkdocs.yml sets one).
+
+    mike builds each version with `MIKE_DOCS_VERSION` set and publishes a `versions.json`
+    beside it; the theme reads that file only when `extra.version.provider` is `mike`. Setting
+    it only then keeps a plain `mkdocs build` from asking for a file it does not have.
+    """
+    if os.environ.get(MIKE_VERSION_VARIABLE) and "version" not in config.extra:
+        config.extra["version"] = {"provider": "mike"}
+
+
+def last_commit_epoch(history: History) -> Optional[int]:
+    """Seconds since the epoch of the newest commit that changed a file the site is built from."""
+    dates = [f.last_changed.date for f in history.files.values() if f.last_changed is not None]
+    return int(max(dates).timestamp()) if dates else None
 
 
 def _config_dir(config) -> Path:

@@ -22,7 +22,7 @@ from typing import Optional
 from ..config import Config
 from ..model import EmergencyRecord, Finding, Location
 from ..rules.catalog import finding
-from .files import read_text
+from .files import leaves_repository, read_text
 from .markdown import Heading, MarkdownDocument, field_key, parse_markdown
 
 RECORD_PREFIX = "emergency change"
@@ -66,8 +66,13 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9_]*\d[A-Za-z0-9_]*")
 
 
 def read_exceptions(root: Path, config: Config) -> tuple[list[EmergencyRecord], list[Finding]]:
-    """The records of `config.exceptions`; an absent register means no emergencies, no finding."""
+    """The records of `config.exceptions`; an absent register means no emergencies, no finding.
+
+    A setting that points outside the repository is left alone here: the GOV804 check reports it.
+    """
     rel = config.exceptions
+    if leaves_repository(rel):
+        return [], []  # not even looked at; the GOV804 check reports the setting
     if not (root / rel).exists() and not (root / rel).is_symlink():
         return [], []
     text, problem = read_text(root, rel, "GOV804")

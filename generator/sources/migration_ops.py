@@ -15,7 +15,7 @@ import re
 import string
 import sys
 import textwrap
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 from ..model import Operation, SqlStatement
@@ -144,18 +144,32 @@ def child_blocks(stmt: ast.AST) -> list[ast.AST]:
 
 
 def header_end(stmt: ast.AST) -> int:
-    """Last line of a statement's own text: the whole of a simple one, the header of a block."""
+    """Last line of a statement's own text: the whole of a simple one, the header of a block.
+
+    An expression's `end_lineno` already covers everything inside it, so only nodes without a
+    position of their own (`withitem`, `arguments`, `match_case`) are looked into.
+    """
     if not isinstance(stmt, COMPOUND):
         return stmt.end_lineno or stmt.lineno
     last = stmt.lineno
-    for name, value in ast.iter_fields(stmt):
-        if name in ("body", "handlers", "orelse", "finalbody", "cases", "decorator_list"):
-            continue
-        for node in value if isinstance(value, list) else [value]:
-            if isinstance(node, ast.AST):
-                for inner in ast.walk(node):
-                    last = max(last, getattr(inner, "end_lineno", None) or last)
+    pending = [
+        value for name, value in ast.iter_fields(stmt)
+        if name not in _BLOCK_FIELDS and value is not None
+    ]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, ast.AST):
+            end = getattr(value, "end_lineno", None)
+            if end is not None:
+                last = max(last, end)
+            else:
+                pending.extend(ast.iter_child_nodes(value))
     return last
+
+
+_BLOCK_FIELDS = frozenset({"body", "handlers", "orelse", "finalbody", "cases", "decorator_list"})
 
 
 # --------------------------------------------------------------------------- values
@@ -458,6 +472,11 @@ def _format(template: str, args: list, kwargs: dict) -> tuple[Optional[str], str
 
 _MAIN_FUNCTIONS = frozenset({"upgrade", "downgrade"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+# nodes that can hold no call: the walk does not look inside them
+_CALL_FREE = frozenset(
+    {ast.Constant, ast.Name, ast.Load, ast.Store, ast.Del}
+    | {cls for base in (ast.operator, ast.cmpop, ast.unaryop, ast.boolop) for cls in base.__subclasses__()}
+)
 
 
 @dataclass
@@ -475,7 +494,10 @@ class Frame:
     copies: int = 1  # how many expanded copies of the enclosing loops this walk stands for
 
     def inner(self, **changes) -> "Frame":
-        return replace(self, **changes)
+        """A copy with `changes` (a shallow copy: `env` and `funcs` are shared unless replaced)."""
+        copy = object.__new__(Frame)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
 
 
 @dataclass
@@ -626,7 +648,7 @@ class OperationWalker:
                     if not search_arguments:
                         continue
                     inside_op = True
-            elif node_type is ast.Constant:
+            elif node_type in _CALL_FREE:
                 continue
             elif node_type in _COMPREHENSIONS:
                 in_comprehension = True

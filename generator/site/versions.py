@@ -1,0 +1,554 @@
+"""Versioned governance sites: one site per release tag plus the working tree, side by side.
+
+`govsite build --versions` writes
+
+    SITE_DIR/
+      versions.json     the list of versions in mike's format; mkdocs-material's selector reads it
+      index.html        redirects to latest/ (to dev/ while there is no release)
+      v1.0.0/ v1.1.0/   one complete site per release tag matching `tag_pattern`
+      dev/              the working tree, as a plain `govsite build` would publish it
+      latest/           redirect pages to the newest release, as mike's `redirect` aliases are
+
+so the folder can be served exactly as it is: from a CI artifact, an intranet web server or
+GitHub Pages, with no mike and no gh-pages branch involved.
+
+A release is read straight from git objects (`git ls-tree` and one `git cat-file --batch`),
+never by checking its tag out: the working tree, the index and HEAD stay as they are, and each
+version costs the same few git processes whatever its size. A release is checked with its own
+govsite.toml, and its dates come from the history walked from its tag, so its pages show the
+repository as it was when it was released. One parse cache serves every version: a file that
+several versions share is parsed once (and, through the store `govsite validate` uses, not
+again in the next night's build).
+
+Only the working tree decides the exit status. Releases are checked with today's rules, which
+they could not know about; a nightly build must not turn red because of a release made last
+year, so their findings are shown on their own validation report pages instead. The whole
+folder is built beside the target and swapped in at the end: a failed build leaves the previous
+one exactly as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import posixpath
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Optional, Sequence
+from urllib.parse import quote
+
+from ..cache import ParseCache
+from ..config import Config, ConfigError, load_config
+from ..model import Finding
+from ..sources.history import GitRunner, release_tags
+from .build import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    Analysis,
+    Progress,
+    SiteBuildError,
+    _clear_progress,
+    _progress_printer,
+    _swap_in,
+    _tally_text,
+    analyse,
+    build_site,
+    failure_message,
+)
+
+DEV = "dev"
+LATEST = "latest"
+VERSIONS_FILE = "versions.json"
+#: Names in the output folder that are not versions, so no tag may take them.
+RESERVED = frozenset({DEV, LATEST, VERSIONS_FILE, "index.html", ".nojekyll", "404.html"})
+#: What every version's MkDocs configuration gets so that mkdocs-material shows its selector.
+#: Only versioned builds set it: the theme then fetches `../versions.json`, which a plain
+#: site does not have.
+VERSION_SELECTOR = {"version": {"provider": "mike"}}
+
+_REGULAR_FILE_MODES = {"100644", "100755"}  # symlinks and submodules are never written
+
+
+# --------------------------------------------------------------------------- what was built
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release tag: its name, the commit it names and its date."""
+
+    tag: str
+    sha: str
+    date: datetime
+
+
+@dataclass(frozen=True)
+class BuiltVersion:
+    """One version of the site as published: its folder name, title, aliases and findings."""
+
+    name: str
+    title: str
+    aliases: tuple[str, ...]
+    pages: int
+    findings: tuple[Finding, ...]
+
+    def mike_entry(self) -> dict[str, Any]:
+        """This version's entry of versions.json, with exactly the keys mike writes.
+
+        mike leaves `properties` out unless a version has some, and ours never do.
+        """
+        return {"version": self.name, "title": self.title, "aliases": list(self.aliases)}
+
+
+@dataclass(frozen=True)
+class VersionedSite:
+    """The result of a versioned build: what went into the folder, and what was left out."""
+
+    target: Path
+    versions: tuple[BuiltVersion, ...]  # in versions.json order: dev first, then newest release
+    notes: tuple[str, ...]  # releases skipped or built with a fallback, one line each
+    git_processes: int  # processes spent reading tags and release files (not history)
+    cache: ParseCache  # shared by every version; its hits are files parsed only once
+    seconds: float
+
+    @property
+    def pages(self) -> int:
+        return sum(v.pages for v in self.versions)
+
+
+class FailingFindings(Exception):
+    """The working tree has findings at or above the fail level; nothing was written."""
+
+    def __init__(self, analysis: Analysis):
+        super().__init__(failure_message(analysis.failing, analysis.config))
+        self.analysis = analysis
+
+
+class ExportError(Exception):
+    """A release's files could not be read from git objects."""
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def build_versions(
+    root: Path,
+    target: Path,
+    config: Config,
+    *,
+    tag_pattern: Optional[str] = None,
+    config_file: Optional[Path] = None,
+    fail_on: Optional[str] = None,
+    progress: Optional[Progress] = None,
+    cache: Optional[ParseCache] = None,
+) -> VersionedSite:
+    """Build every release matching the tag pattern and the working tree into `target`.
+
+    The working tree is checked first, so a failing one costs no release builds. Raises
+    FailingFindings when it fails its checks and SiteBuildError when MkDocs cannot build it;
+    either way `target` is untouched. A release that cannot be read or built is left out with
+    a note instead. Every version reads through one `cache` (by default a new one in memory;
+    saving a persistent one is the caller's business, as with `load_repository`).
+    """
+    started = time.monotonic()
+    root, target = Path(root).resolve(), Path(target).resolve()
+    say = progress or (lambda message: None)
+    cache = cache if cache is not None else ParseCache(persistent=False)
+    dev = analyse(root, config, _labelled(say, DEV), cache=cache)
+    if dev.failing:
+        raise FailingFindings(dev)
+    pattern = tag_pattern or config.tag_pattern
+    releases, notes = plan_releases(root, pattern)
+    git = GitRunner(root)
+    build = _Build(root, git, cache, config_file, say, notes, total=len(releases) + 1)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    try:
+        built = build.releases(releases, staging)
+        build.say_step(DEV, "building site…")
+        build_site(root, staging / DEV, dev, config_file=config_file, fail_on=fail_on,
+                   extra=VERSION_SELECTOR)
+        working_tree = BuiltVersion(DEV, DEV, (), len(dev.pages), dev.findings)
+        versions = in_selector_order(built, working_tree)
+        say("writing versions.json and redirects…")
+        publish_index(staging, versions)
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return VersionedSite(target, tuple(versions), tuple(notes), git.processes, cache,
+                         time.monotonic() - started)
+
+
+def plan_releases(root: Path, pattern: str) -> tuple[list[Release], list[str]]:
+    """The release tags to build, oldest first, and a note for each tag that cannot be one.
+
+    A version's name is a folder of the output, so a tag with a `/` (or one named like a file
+    the folder holds anyway) is left out rather than nested or overwritten.
+    """
+    releases, notes = [], []
+    for tag, sha, date in release_tags(root, pattern):
+        if "/" in tag or "\\" in tag or tag in RESERVED or tag.startswith("."):
+            notes.append(f"{tag}: skipped, the tag cannot name a version folder")
+            continue
+        releases.append(Release(tag, sha, date))
+    if not releases and not notes:
+        notes.append(f"no release tag matches '{pattern}': only {DEV} was built")
+    return releases, notes
+
+
+@dataclass
+class _Build:
+    """What every release build shares: the repository, its git, the cache, progress, notes."""
+
+    root: Path
+    git: GitRunner
+    cache: ParseCache
+    config_file: Optional[Path]
+    progress: Progress
+    notes: list[str]
+    total: int
+    done: int = 0
+    _prefix: Optional[str] = None
+
+    def say_step(self, name: str, message: str) -> Progress:
+        """Show `message` for version `name`; returns the progress function of that version."""
+        self.done += 1
+        label = f"[{self.done}/{self.total}] {name}"
+
+        def say(text: str) -> None:
+            self.progress(f"{label}: {text}")
+
+        say(message)
+        return say
+
+    def releases(self, releases: Sequence[Release], staging: Path) -> list[BuiltVersion]:
+        built = []
+        for release in releases:
+            version = self.release(release, staging)
+            if version is not None:
+                built.append(version)
+        return built
+
+    def release(self, release: Release, staging: Path) -> Optional[BuiltVersion]:
+        """Build one release into `staging/<tag>`; None, with a note, when it cannot be built."""
+        say = self.say_step(release.tag, "reading files from git…")
+        with tempfile.TemporaryDirectory(prefix="govsite-release-") as tmp:
+            tree = Path(tmp)
+            try:
+                export_tree(self.git, release.sha, self.prefix(), tree)
+            except (ExportError, OSError) as exc:  # OSError: a name this disk cannot hold
+                self.notes.append(f"{release.tag}: skipped, {exc}")
+                return None
+            config = release_config(tree, self.root, self.config_file, release.tag, self.notes)
+            analysis = analyse(tree, config, say, history_from=(self.root, release.sha),
+                               cache=self.cache)
+            say(f"building site ({len(analysis.pages)} pages)…")
+            try:
+                build_site(tree, staging / release.tag, analysis, enforce=False,
+                           extra=VERSION_SELECTOR)
+            except SiteBuildError as exc:
+                self.notes.append(f"{release.tag}: skipped, MkDocs could not build it: {exc}")
+                return None
+        return BuiltVersion(release.tag, release.tag, (), len(analysis.pages), analysis.findings)
+
+    def prefix(self) -> str:
+        """The root's path inside its work tree, asked of git once for all releases."""
+        if self._prefix is None:
+            self._prefix = root_prefix(self.git)
+        return self._prefix
+
+
+def release_config(
+    tree: Path, root: Path, config_file: Optional[Path], tag: str, notes: list[str]
+) -> Config:
+    """The release's own configuration, as committed with it.
+
+    An explicit `--config` inside the repository is read from the release's copy of that file
+    when it has one. A configuration the release got wrong falls back to the defaults with a
+    note: the release is still worth publishing, and only the working tree can fail the build.
+    """
+    explicit = None
+    if config_file is not None:
+        try:
+            relative = Path(config_file).resolve().relative_to(root)
+        except ValueError:
+            relative = None
+        if relative is not None and (tree / relative).is_file():
+            explicit = tree / relative
+    try:
+        return load_config(tree, explicit)
+    except ConfigError as exc:
+        message = str(exc).replace(str(tree), tag)
+        notes.append(f"{tag}: configuration error ({message}); built with the defaults")
+        return Config()
+
+
+# --------------------------------------------------------------------------- files from git
+
+
+def export_tree(git: GitRunner, rev: str, prefix: str, dest: Path) -> int:
+    """Write the files `rev` holds under the repository root into `dest`; returns their count.
+
+    Two git processes whatever the size: `git ls-tree -r` lists the files of the root's folder
+    at `rev`, and one `git cat-file --batch` streams their contents. Blobs are written exactly
+    as committed (no checkout, no filters, no export attributes, which could leave CI configs
+    out). Only regular files are written: a symlink or submodule could point outside the tree.
+    """
+    # `--full-tree`: run from a subfolder, ls-tree would otherwise filter by that folder again
+    status, out, err = git("ls-tree", "-r", "-z", "--full-tree", f"{rev}:{prefix}")
+    if status != 0:
+        where = f"'{prefix}'" if prefix else "the repository root"
+        raise ExportError(f"git has no folder {where} at {rev[:12]}: {err.strip()}")
+    wanted: dict[str, list[Path]] = {}
+    for mode, kind, sha, name in _tree_entries(out):
+        target = _safe_target(dest, name)
+        if kind == "blob" and mode in _REGULAR_FILE_MODES and target is not None:
+            wanted.setdefault(sha, []).append(target)
+    _write_blobs(git, wanted)
+    return sum(len(paths) for paths in wanted.values())
+
+
+def root_prefix(git: GitRunner) -> str:
+    """The root's path inside its work tree ("" at the top, else ending in "/")."""
+    status, out, err = git("rev-parse", "--show-prefix")
+    if status != 0:
+        raise ExportError(f"not a git repository: {err.strip()}")
+    return out.decode("utf-8", "surrogateescape").strip("\n")
+
+
+def _tree_entries(out: bytes) -> Iterable[tuple[str, str, str, str]]:
+    """(mode, type, sha, path) from `git ls-tree -z`: "mode type sha", a tab, the path, a NUL."""
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        parts = meta.decode("ascii", "replace").split()
+        if len(parts) == 3 and name:
+            yield parts[0], parts[1], parts[2], name.decode("utf-8", "surrogateescape")
+
+
+def _safe_target(dest: Path, name: str) -> Optional[Path]:
+    """Where a tree entry goes under `dest`, or None for a name that could leave it.
+
+    git itself refuses such names, but a crafted repository can hold them, and the tree is
+    written to disk before any reader looks at it.
+    """
+    parts = PurePosixPath(name).parts
+    if not parts or name.startswith("/") or any(
+        part in ("", ".", "..") or part.lower() == ".git" for part in parts
+    ):
+        return None
+    return dest.joinpath(*parts)
+
+
+def _write_blobs(git: GitRunner, wanted: dict[str, list[Path]]) -> None:
+    """Stream every wanted blob out of one `git cat-file --batch` into its file(s).
+
+    The object names are written from a thread while the contents are read: with thousands of
+    files both pipes fill up, and writing everything first would wait forever.
+    """
+    if not wanted:
+        return
+    import git as gitpython  # the same executable GitRunner uses
+
+    git.processes += 1
+    process = subprocess.Popen(
+        [gitpython.Git.GIT_PYTHON_GIT_EXECUTABLE, "cat-file", "--batch"],
+        cwd=git.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    shas = list(wanted)
+    writer = threading.Thread(target=_request, args=(process.stdin, shas), daemon=True)
+    writer.start()
+    try:
+        for sha in shas:
+            data = _read_object(process.stdout, sha)
+            for path in wanted[sha]:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+    except BaseException:
+        process.kill()  # else git waits for us to read, and the writer for git to read
+        raise
+    finally:
+        writer.join()
+        process.stdout.close()
+        process.wait()
+
+
+def _request(stream, shas: list[str]) -> None:
+    try:
+        for sha in shas:
+            stream.write(sha.encode("ascii") + b"\n")
+        stream.close()
+    except OSError:  # git stopped early; the reader reports why
+        pass
+
+
+def _read_object(stream, sha: str) -> bytes:
+    """One object of `git cat-file --batch`: a `<sha> <type> <size>` line, the bytes, a newline."""
+    header = stream.readline().split()
+    if len(header) != 3 or header[0].decode("ascii", "replace") != sha:
+        raise ExportError(f"git could not read object {sha[:12]}")
+    size = int(header[2])
+    data = stream.read(size)
+    stream.read(1)
+    if len(data) != size:
+        raise ExportError(f"git stopped while reading object {sha[:12]}")
+    return data
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def in_selector_order(releases: Sequence[BuiltVersion], dev: BuiltVersion) -> list[BuiltVersion]:
+    """The order of versions.json, which is the order of the selector: dev, then newest first.
+
+    mike lists a version whose name does not start with a digit (or `v` and a digit) before the
+    releases, so `dev` comes first as it would in a mike-managed branch. Releases are ordered by
+    their tag's date, which is right for any naming scheme; the newest gets the `latest` alias.
+    """
+    newest_first = list(reversed(releases))
+    if newest_first:
+        newest = newest_first[0]
+        newest_first[0] = BuiltVersion(newest.name, newest.title, (LATEST,), newest.pages,
+                                       newest.findings)
+    return [dev, *newest_first]
+
+
+def versions_json(versions: Sequence[BuiltVersion]) -> str:
+    """versions.json byte for byte as mike writes it: 2-space indent, ASCII, final newline."""
+    return json.dumps([v.mike_entry() for v in versions], indent=2) + "\n"
+
+
+def publish_index(site: Path, versions: Sequence[BuiltVersion]) -> None:
+    """Write versions.json, every alias's redirect pages and the root page into `site`.
+
+    `.nojekyll` keeps GitHub Pages from hiding folders that start with `_`, as mike's branch has.
+    """
+    (site / VERSIONS_FILE).write_text(versions_json(versions), encoding="utf-8")
+    for version in versions:
+        for alias in version.aliases:
+            write_redirects(site, version.name, alias)
+    default = LATEST if any(LATEST in v.aliases for v in versions) else DEV
+    (site / "index.html").write_text(redirect_page(f"{default}/"), encoding="utf-8")
+    (site / ".nojekyll").write_text("", encoding="utf-8")
+
+
+def write_redirects(site: Path, version: str, alias: str) -> int:
+    """Make `site/alias/` a mirror of `site/version/` whose pages redirect to the real ones.
+
+    This is mike's `redirect` alias type: every HTML page of the version gets a small page at
+    the same place under the alias, which forwards to it keeping query and fragment, so a link
+    to `latest/governance/` stays valid across releases. Redirects work on any static host and
+    in any archive, which symlinks (mike's default) do not.
+    """
+    source = site / version
+    written = 0
+    for page in sorted(source.rglob("*.html")):
+        relative = page.relative_to(source).as_posix()
+        href = posixpath.relpath(f"{version}/{relative}", posixpath.dirname(f"{alias}/{relative}"))
+        if posixpath.basename(href) == "index.html":
+            href = posixpath.dirname(href) + "/"
+        destination = site / alias / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(redirect_page(href), encoding="utf-8")
+        written += 1
+    return written
+
+
+def redirect_page(href: str) -> str:
+    """A page that sends the reader on to `href` (relative), with or without JavaScript."""
+    url = quote(href, safe="/.-_~!$&'()*+,;=:@", errors="surrogateescape")
+    attribute = html.escape(url, quote=True)
+    script = json.dumps(url).replace("<", "\\u003c")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n'
+        "<head>\n"
+        '  <meta charset="utf-8">\n'
+        "  <title>Redirecting…</title>\n"
+        f'  <link rel="canonical" href="{attribute}">\n'
+        f'  <noscript><meta http-equiv="refresh" content="0; url={attribute}"></noscript>\n'
+        f"  <script>window.location.replace({script} + window.location.search"
+        " + window.location.hash);</script>\n"
+        "</head>\n"
+        f'<body>This page is now at <a href="{attribute}">{html.escape(url)}</a>.</body>\n'
+        "</html>\n"
+    )
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def run_versioned_build(args: argparse.Namespace, root: Path, config: Config) -> int:
+    """`govsite build --versions`: every release plus dev; only dev can fail the build."""
+    target = Path(args.site_dir) if args.site_dir else root / "site"
+    cache = ParseCache.for_repository(root)  # the store `govsite validate` and `build` use
+    try:
+        site = build_versions(
+            root, target, config,
+            tag_pattern=args.tag_pattern, config_file=args.config, fail_on=args.fail_on,
+            progress=_progress_printer(), cache=cache,
+        )
+    except FailingFindings as exc:
+        _clear_progress()
+        print(exc, file=sys.stderr)
+        print(f"build failed ({DEV}: {_tally_text(exc.analysis.findings)}); "
+              f"{target} left unchanged", file=sys.stderr)
+        return EXIT_FINDINGS
+    except SiteBuildError as exc:
+        _clear_progress()
+        print(f"build failed: {exc}; {target} left unchanged", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        cache.save()  # what was parsed stays useful whether or not the build succeeded
+    _clear_progress()
+    print(summary(site), file=sys.stderr)
+    return EXIT_OK
+
+
+def summary(site: VersionedSite) -> str:
+    """One line per version (pages, findings), the notes, then the totals."""
+    width = max(len(_version_label(v)) for v in site.versions)
+    lines = []
+    for version in site.versions:
+        shown = "" if version.name == DEV or not version.findings else \
+            " (shown on its validation report)"
+        lines.append(f"  {_version_label(version):<{width}}  {version.pages:>5} pages  "
+                     f"{_tally_text(version.findings)}{shown}")
+    lines += [f"  note: {note}" for note in site.notes]
+    lines.append(
+        f"built {site.target}: {len(site.versions)} versions, {site.pages} governance pages, "
+        f"{site.seconds:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+def _version_label(version: BuiltVersion) -> str:
+    return f"{version.name} ({', '.join(version.aliases)})" if version.aliases else version.name
+
+
+def _labelled(say: Progress, label: str) -> Progress:
+    return lambda message: say(f"{label}: {message}")
+
+
+__all__ = [
+    "BuiltVersion",
+    "FailingFindings",
+    "VERSION_SELECTOR",
+    "VersionedSite",
+    "build_versions",
+    "export_tree",
+    "publish_index",
+    "redirect_page",
+    "run_versioned_build",
+    "versions_json",
+    "write_redirects",
+]

@@ -1,0 +1,337 @@
+"""The parse cache: unchanged migrations are never parsed twice, and a bad store is never trusted."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import generator.sources.migrations as migrations_module
+from conftest import EXAMPLE, migration
+from generator.cache import KEEP_SESSIONS, ParseCache, content_key, tool_version
+from generator.cli import main as govsite
+from generator.config import Config
+from generator.sources import load_repository
+from generator.sources.migrations import PARSE_SETTINGS, parse_migration, read_migrations
+
+AN_HOUR_AGO = time.time() - 3600
+
+
+def three_migrations() -> dict[str, str]:
+    return {
+        "alembic/versions/a1.py": migration("a1"),
+        "alembic/versions/b2.py": migration("b2", "a1", upgrade='op.drop_table("old")  # CI:DESTRUCTIVE_OK - ADR-015 retired'),
+        "alembic/versions/c3.py": migration("c3", "b2"),
+    }
+
+
+def settle(root: Path) -> None:
+    """Date every file an hour back, as files checked out earlier are (recent ones are racy)."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (AN_HOUR_AGO, AN_HOUR_AGO))
+
+
+def quiet_cache(directory: Path, **options) -> tuple[ParseCache, list[str]]:
+    warnings: list[str] = []
+    return ParseCache(directory, warn=warnings.append, **options), warnings
+
+
+@pytest.fixture
+def count_reads(monkeypatch):
+    """How many times the migration reader opened a file (the real reader still runs)."""
+    calls: list[str] = []
+    real = migrations_module.read_bytes
+
+    def counting(root, rel, code):
+        calls.append(rel)
+        return real(root, rel, code)
+
+    monkeypatch.setattr(migrations_module, "read_bytes", counting)
+    return calls
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+def test_unchanged_repository_is_not_parsed_again(make_repo, tmp_path):
+    root = make_repo(three_migrations())
+    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
+    first = read_migrations(root, Config(), cache)
+    assert (cache.hits, cache.misses) == (0, 3)
+    second = read_migrations(root, Config(), cache)
+    assert second == first == read_migrations(root, Config())
+    assert cache.misses == 3  # no new parse
+
+
+def test_saved_cache_serves_the_next_process(make_repo, tmp_path):
+    root = make_repo(three_migrations())
+    first, warnings = quiet_cache(tmp_path / "cache")
+    expected = read_migrations(root, Config(), first)
+    first.save()
+    second, warnings = quiet_cache(tmp_path / "cache")
+    assert read_migrations(root, Config(), second) == expected
+    assert (second.hits, second.misses, warnings) == (3, 0, [])
+
+
+def test_versions_in_other_folders_share_results(make_repo, tmp_path):
+    """A versioned build extracts each release elsewhere; identical files still hit."""
+    release = make_repo(three_migrations())
+    head = tmp_path / "head"
+    shutil.copytree(release, head)
+    (head / "alembic/versions/d4.py").write_text(migration("d4", "c3"))
+    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
+    load_repository(release, Config(), with_history=False, cache=cache)
+    repo = load_repository(head, Config(), with_history=False, cache=cache)
+    assert (cache.hits, cache.misses) == (3, 4)
+    assert [m.revision for m in repo.migrations] == ["a1", "b2", "c3", "d4"]
+
+
+def test_a_changed_file_is_parsed_again_and_the_rest_are_not_even_read(make_repo, tmp_path, count_reads):
+    """What `mkdocs serve` needs: after one edit, only that file is read."""
+    root = make_repo(three_migrations())
+    settle(root)
+    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
+    read_migrations(root, Config(), cache)
+    count_reads.clear()
+    (root / "alembic/versions/b2.py").write_text(migration("b2", "a1", upgrade='op.drop_table("newer")'))
+    migrations, _ = read_migrations(root, Config(), cache)
+    assert count_reads == ["alembic/versions/b2.py"]
+    assert [op.table for op in migrations[1].operations if op.function == "upgrade"] == ["newer"]
+
+
+def test_a_file_changed_moments_ago_is_read_again(make_repo, tmp_path, count_reads):
+    """Size and mtime of a file written within the last instants may not show its next write."""
+    root = make_repo(three_migrations())
+    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
+    read_migrations(root, Config(), cache)
+    count_reads.clear()
+    read_migrations(root, Config(), cache)
+    assert len(count_reads) == 3
+    assert cache.misses == 3  # read again, but not parsed again
+
+
+def test_different_parse_settings_do_not_share_results(make_repo, tmp_path):
+    source = migration("a1", upgrade='op.drop_table("t")  # CI:DESTRUCTIVE_OK - SEC-12 approved drop')
+    root = make_repo({"alembic/versions/a1.py": source})
+    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
+    default, _ = read_migrations(root, Config(), cache)
+    custom, _ = read_migrations(root, Config(ticket_pattern=r"\bSEC-\d+\b"), cache)
+    assert default[0].bypasses[0].tickets == ()
+    assert custom[0].bypasses[0].tickets == ("SEC-12",)
+
+
+def test_settings_outside_the_parse_share_results(make_repo, tmp_path):
+    root = make_repo(three_migrations())
+    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
+    read_migrations(root, Config(), cache)
+    read_migrations(root, replace(Config(), disable=("GOV505",), graph_recent=5), cache)
+    assert (cache.hits, cache.misses) == (3, 3)
+
+
+def test_parse_reads_only_the_settings_in_its_fingerprint():
+    """The cache key names PARSE_SETTINGS; a parse that read another setting would go stale."""
+
+    class Recording:
+        def __init__(self):
+            self.read: set[str] = set()
+
+        def __getattr__(self, name):
+            self.read.add(name)
+            return getattr(Config(), name)
+
+    config = Recording()
+    for path in sorted((EXAMPLE / "alembic" / "versions").glob("*.py")):
+        parse_migration(f"alembic/versions/{path.name}", path.read_bytes(), config)
+    assert config.read and config.read <= set(PARSE_SETTINGS)
+
+
+def test_reader_findings_are_cached_too(make_repo, tmp_path):
+    root = make_repo({"alembic/versions/bad.py": "def upgrade(:\n", "alembic/versions/a1.py": migration("a1")})
+    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
+    first = read_migrations(root, Config(), cache)
+    second = read_migrations(root, Config(), cache)
+    assert second == first
+    assert [(f.rule, f.location.path, f.location.line) for f in second[1]] == [
+        ("GOV802", "alembic/versions/bad.py", 1)
+    ]
+
+
+def test_a_warm_read_of_the_example_equals_a_cold_one(tmp_path):
+    cold = load_repository(EXAMPLE, Config(), with_history=False)
+    first, _ = quiet_cache(tmp_path / "cache")
+    load_repository(EXAMPLE, Config(), with_history=False, cache=first)
+    first.save()
+    warm, _ = quiet_cache(tmp_path / "cache")
+    assert load_repository(EXAMPLE, Config(), with_history=False, cache=warm) == cold
+    assert warm.misses == 0 and warm.hits == len(cold.migrations)
+
+
+def test_migrations_survive_pickling():
+    repo = load_repository(EXAMPLE, Config(), with_history=False)
+    assert len(repo.migrations) > 30
+    assert pickle.loads(pickle.dumps(repo.migrations)) == repo.migrations
+
+
+# --------------------------------------------------------------------------- a store never trusted
+
+
+def test_corrupt_store_is_ignored_with_a_warning(make_repo, tmp_path):
+    root = make_repo(three_migrations())
+    store = ParseCache(tmp_path / "cache", warn=lambda m: None)
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(b"\x80\x05 this is not a pickle")
+    cache, warnings = quiet_cache(tmp_path / "cache")
+    assert read_migrations(root, Config(), cache) == read_migrations(root, Config())
+    assert len(warnings) == 1 and "ignoring unreadable cache" in warnings[0]
+    cache.save()  # and a good store replaces the bad one
+    again, warnings = quiet_cache(tmp_path / "cache")
+    assert (again.entries.keys() == cache.entries.keys(), warnings) == (True, [])
+
+
+def test_truncated_store_is_ignored_with_a_warning(make_repo, tmp_path):
+    root = make_repo(three_migrations())
+    cache, _ = quiet_cache(tmp_path / "cache")
+    read_migrations(root, Config(), cache)
+    cache.save()
+    cache.path.write_bytes(cache.path.read_bytes()[:200])
+    again, warnings = quiet_cache(tmp_path / "cache")
+    assert again.entries == {} and "ignoring unreadable cache" in warnings[0]
+
+
+def test_store_of_another_version_is_ignored_with_a_warning(make_repo, tmp_path):
+    root = make_repo(three_migrations())
+    cache, _ = quiet_cache(tmp_path / "cache")
+    expected = read_migrations(root, Config(), cache)
+    key = next(iter(cache.entries))
+    poisoned = {key: (1, (None, ()))}  # what a stale reader might have stored
+    cache.path.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.path, "wb") as handle:
+        pickle.dump({"version": "0.0.1/1/py3.11/0000", "session": 1, "entries": poisoned}, handle)
+    again, warnings = quiet_cache(tmp_path / "cache")
+    assert read_migrations(root, Config(), again) == expected
+    assert "another version of govsite" in warnings[0]
+
+
+def test_store_that_is_not_a_table_is_ignored(tmp_path):
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    with open(ParseCache(directory, persistent=False).path, "wb") as handle:
+        pickle.dump({"version": tool_version(), "session": "one", "entries": []}, handle)
+    cache, warnings = quiet_cache(directory)
+    assert cache.entries == {} and "unexpected content" in warnings[0]
+
+
+def test_unwritable_cache_directory_costs_a_warning_not_the_run(make_repo, tmp_path):
+    root = make_repo(three_migrations())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    cache, warnings = quiet_cache(blocker / "cache")
+    assert read_migrations(root, Config(), cache) == read_migrations(root, Config())
+    cache.save()
+    assert len(warnings) == 1 and "cannot write cache" in warnings[0]
+    assert not cache.persistent
+    cache.save()  # no second warning
+    assert len(warnings) == 1
+
+
+def test_cache_inside_the_repository_is_refused(make_repo):
+    root = make_repo(three_migrations())
+    warnings: list[str] = []
+    cache = ParseCache.for_repository(root, root / ".cache" / "govsite", warn=warnings.append)
+    read_migrations(root, Config(), cache)
+    cache.save()
+    assert not (root / ".cache").exists()
+    assert "inside the repository" in warnings[0]
+
+
+def test_each_repository_has_its_own_store(make_repo, tmp_path):
+    one, two = make_repo(three_migrations()), make_repo(three_migrations())
+    assert ParseCache.for_repository(one, tmp_path).path != ParseCache.for_repository(two, tmp_path).path
+
+
+def test_results_unused_for_several_writes_are_dropped(make_repo, tmp_path):
+    old = make_repo({"alembic/versions/a1.py": migration("a1")})
+    directory = tmp_path / "cache"
+    for session in range(KEEP_SESSIONS + 1):
+        cache, _ = quiet_cache(directory)
+        if session == 0:
+            read_migrations(old, Config(), cache)
+        new = make_repo({f"alembic/versions/n{session}.py": migration(f"n{session}")})
+        read_migrations(new, Config(), cache)
+        cache.save()
+    data = (old / "alembic/versions/a1.py").read_bytes()
+    from generator.sources.migrations import parse_fingerprint
+
+    key = content_key("migration", "alembic/versions/a1.py", data, parse_fingerprint(Config()))
+    assert key not in quiet_cache(directory)[0].entries
+    assert len(quiet_cache(directory)[0].entries) == KEEP_SESSIONS
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def test_validate_uses_the_persistent_cache_by_default(make_repo, tmp_path, monkeypatch, capsys):
+    root = make_repo(three_migrations())
+    monkeypatch.setenv("GOVSITE_CACHE_DIR", str(tmp_path / "cache"))
+    assert govsite(["validate", str(root), "--no-history", "--format", "json"]) in (0, 1)
+    first = capsys.readouterr().out
+    stores = list((tmp_path / "cache").glob("*.pickle"))
+    assert len(stores) == 1
+    assert govsite(["validate", str(root), "--no-history", "--format", "json"]) in (0, 1)
+    assert capsys.readouterr().out == first
+
+
+def test_validate_no_cache_writes_nothing(make_repo, tmp_path, monkeypatch, capsys):
+    root = make_repo(three_migrations())
+    monkeypatch.setenv("GOVSITE_CACHE_DIR", str(tmp_path / "cache"))
+    govsite(["validate", str(root), "--no-history", "--no-cache"])
+    capsys.readouterr()
+    assert not (tmp_path / "cache").exists()
+
+
+def test_stores_of_repositories_unused_for_a_month_are_deleted(make_repo, tmp_path):
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    stale, recent = directory / "parse-gone-0123.pickle", directory / "parse-other-4567.pickle"
+    for path in (stale, recent):
+        path.write_bytes(b"")
+    long_ago = time.time() - 40 * 24 * 3600
+    os.utime(stale, (long_ago, long_ago))
+    root = make_repo(three_migrations())
+    cache = ParseCache.for_repository(root, directory, warn=lambda m: None)
+    read_migrations(root, Config(), cache)
+    cache.save()
+    assert not stale.exists() and recent.exists() and cache.path.exists()
+
+
+def test_mkdocs_serve_rebuilds_read_only_the_changed_migration(tmp_path, monkeypatch, count_reads):
+    """The plugin keeps one cache for the life of `mkdocs serve`: a rebuild reads one file."""
+    import yaml
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("GOVSITE_CACHE_DIR", str(tmp_path / "cache"))
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    settle(repo)
+    (tmp_path / "docs").mkdir()
+    mkdocs_yml = tmp_path / "mkdocs.yml"
+    mkdocs_yml.write_text(yaml.safe_dump({
+        "site_name": "Governance", "docs_dir": "docs", "site_dir": str(tmp_path / "site"),
+        "plugins": [{"governance": {"repository": "repo", "history": "off"}}],
+    }))
+    config = load_config(str(mkdocs_yml))
+    plugin = config.plugins["governance"]
+    plugin.on_startup(command="serve", dirty=False)
+    plugin.on_config(config)
+    assert len(count_reads) == len(plugin.analysis.repo.migrations)
+    changed = sorted((repo / "alembic" / "versions").glob("*.py"))[0]
+    changed.write_text(changed.read_text() + "\n# reviewed again\n")
+    count_reads.clear()
+    plugin.on_config(config)  # what the next rebuild does
+    assert count_reads == [f"alembic/versions/{changed.name}"]
