@@ -182,6 +182,15 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     return value
 
 
+def _inside(root: Path, path: Path) -> bool:
+    """A repository's own configuration must not lead the tool to read files elsewhere."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
 def load_config(root: Path, explicit: Optional[Path] = None) -> Config:
     """Read `govsite.toml` (or an explicit file), else `[tool.govsite]` in pyproject.toml."""
     candidates = [explicit] if explicit else [root / "govsite.toml", root / "pyproject.toml"]
@@ -190,6 +199,8 @@ def load_config(root: Path, explicit: Optional[Path] = None) -> Config:
             if explicit:
                 raise ConfigError("configuration file not found", str(explicit))
             continue
+        if not explicit and not _inside(root, path):
+            raise ConfigError("is a link to a file outside the repository; not read", str(path))
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -778,8 +778,6 @@ def test_links_and_doc_refs_climbing_out_are_text_never_followed(escaping_repo, 
     assert ("GOV602", f"{VERSIONS}/c3.py", line_of(c3, "TOUCHES_PRIVACY")) in located(findings)
 
 
-@pytest.mark.xfail(strict=True, reason="generator/config.py: load_config reads a govsite.toml "
-                   "(or pyproject.toml) that is a symlink to a file outside the repository")
 def test_configuration_file_linked_outside_is_not_read(make_repo, outside, monkeypatch):
     repo = make_repo(with_root())
     (outside / "govsite.toml").write_text(f'site_name = "{MARKER}"\n', encoding="utf-8")
