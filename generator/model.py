@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Optional
 
@@ -87,17 +88,19 @@ class MetadataHeader:
     line: int  # first line of the docstring
     malformed_lines: tuple[int, ...] = ()  # lines inside the block that are not KEY: value
 
-    def get(self, key: str) -> Optional[str]:
+    @cached_property
+    def _by_key(self) -> dict[str, HeaderField]:
+        by_key: dict[str, HeaderField] = {}
         for f in self.fields:
-            if f.key == key:
-                return f.value
-        return None
+            by_key.setdefault(f.key, f)  # the first of duplicated keys wins
+        return by_key
+
+    def get(self, key: str) -> Optional[str]:
+        found = self._by_key.get(key)
+        return found.value if found else None
 
     def field(self, key: str) -> Optional[HeaderField]:
-        for f in self.fields:
-            if f.key == key:
-                return f
-        return None
+        return self._by_key.get(key)
 
     def as_dict(self) -> dict[str, str]:
         return {f.key: f.value for f in self.fields}

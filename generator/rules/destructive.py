@@ -9,6 +9,7 @@ family builds on this one.
 from __future__ import annotations
 
 import ast
+import functools
 import bisect
 from dataclasses import replace
 from typing import Iterable, Iterator, Optional
@@ -48,8 +49,13 @@ def norm(name: Optional[str]) -> Optional[str]:
     return cleaned.lower() or None
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_expression(source: Optional[str]) -> Optional[ast.expr]:
-    """The expression tree of an argument's source text, or None when it does not parse."""
+    """The expression tree of an argument's source text, or None when it does not parse.
+
+    Memoised: migrations repeat the same argument texts (`sa.Integer()`, `nullable=False`), and
+    the trees are only read, never changed.
+    """
     if not source:
         return None
     try:
@@ -83,6 +89,8 @@ def call_name(node: ast.AST) -> Optional[str]:
 def calls_named(op: Operation, name: str) -> Iterator[ast.Call]:
     """Every call of `name` ("Column", "ForeignKey", ...) anywhere in the operation's arguments."""
     for _, source in op.arguments:
+        if name not in source:
+            continue
         tree = parse_expression(source)
         if tree is None:
             continue
