@@ -75,7 +75,8 @@ def make_migration(i: int, n: int, parents: list[str]) -> str:
             "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n"
         )
     if kind == 0:
-        adr = f"ADR-{(i // 10) % max(1, n // 10) + 1:03d}"
+        k = (i // 10) % max(1, n // 10) + 1
+        adr = f"ADR-{k - 1 if k % 7 == 0 else k:03d}"  # every 7th ADR is only Proposed
         return _header(i, f"Drop legacy column {col} from {table}", "Column", "High", "FORWARD_ONLY: No\n") + _preamble(i, down) + (
             "def upgrade():\n"
             f'    op.drop_column("{table}", "legacy_{i}")  # CI:DESTRUCTIVE_OK - {adr} retires the legacy attribution field\n\n\n'

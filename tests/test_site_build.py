@@ -357,6 +357,22 @@ def test_navigation_does_not_grow_with_migrations(make_repo, tmp_path):
     assert nav_size(2) == nav_size(12)
 
 
+def test_navigation_does_not_grow_with_adrs_kept_under_docs(make_repo, tmp_path):
+    """ADR sources in docs/adr are shown through their generated pages, not listed in the nav."""
+
+    def nav_size(count: int) -> int:
+        files = {"alembic/versions/m0.py": migration("m0"), "docs/index.md": "# Team docs\n"}
+        for i in range(1, count + 1):
+            files[f"docs/adr/ADR-{i:03d}-d{i}.md"] = f"# ADR-{i:03d}: D{i}\n\n## Status\n\nAccepted\n"
+        site = tmp_path / f"adr-site{count}"
+        result = govsite("build", str(make_repo(files)), "--site-dir", str(site))
+        assert result.returncode == 0, result.stderr
+        assert (site / "governance" / "adrs" / f"ADR-{count:03d}" / "index.html").is_file()
+        return len(nav_links(read(site, "governance/migrations/m0/index.html")))
+
+    assert nav_size(2) == nav_size(12)
+
+
 # --------------------------------------------------------------------------- serving
 
 

@@ -219,7 +219,23 @@ def default_site_config(
         },
         "plugins": ["search", "tags", {PLUGIN_NAME: plugin}],
         "markdown_extensions": markdown_extensions(),
+        "exclude_docs": adr_sources_in_docs(root, docs_dir, config),
     }
+
+
+def adr_sources_in_docs(root: Path, docs_dir: Path, config: Config) -> str:
+    """`exclude_docs` patterns for the ADR files under the repository's own docs folder.
+
+    The generated ADR pages show every decision with its status and backlinks; publishing the
+    source files as well would put one navigation entry per ADR on every page, which makes the
+    site grow with the square of the number of decisions.
+    """
+    try:
+        prefix = docs_dir.resolve().relative_to(root.resolve()).as_posix() + "/"
+    except ValueError:
+        return ""
+    patterns = [p[len(prefix):] for p in config.adrs if p.startswith(prefix)]
+    return "\n".join("/" + p for p in patterns)
 
 
 def markdown_extensions() -> list[Any]:
