@@ -596,20 +596,14 @@ def test_site_renders_a_two_thousand_record_register(two_thousand_records):
 
 DEEP_EMPHASIS = "*" * DEPTH + "x" + "*" * DEPTH
 DEEP_LIST = "".join("  " * level + "- item\n" for level in range(600))
-SITE_RECURSION = pytest.mark.xfail(
-    strict=True,
-    reason="generator/site/markup.py (render_markdown, via team_markdown) lets Python-Markdown's "
-    "RecursionError out on deeply nested Markdown, so build_pages crashes",
-)
 DEEP_RECORD = ONE_RECORD.replace("Restarted the writer.", DEEP_EMPHASIS)
 
 
 @pytest.mark.parametrize("files", [
-    pytest.param(in_adr(f"{ADR_TEMPLATE}\n{DEEP_EMPHASIS}\n"), id="adr_emphasis",
-                 marks=SITE_RECURSION),
+    pytest.param(in_adr(f"{ADR_TEMPLATE}\n{DEEP_EMPHASIS}\n"), id="adr_emphasis"),
     pytest.param(in_adr(f"{ADR_TEMPLATE}\n{DEEP_LIST}"), id="adr_nested_list",
-                 marks=(SITE_RECURSION, pytest.mark.slow)),  # several seconds before it fails
-    pytest.param(in_register(DEEP_RECORD), id="record_emphasis", marks=SITE_RECURSION),
+                 marks=pytest.mark.slow),  # several seconds before it fails
+    pytest.param(in_register(DEEP_RECORD), id="record_emphasis"),
     pytest.param(in_adr(ADR_TEMPLATE + ">" * DEPTH + " quoted\n"), id="adr_blockquotes"),
 ])
 def test_site_renders_deeply_nested_markdown(files, make_repo):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+import time
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timezone
 from html.parser import HTMLParser
@@ -40,6 +42,13 @@ from generator.model import (
 from generator.site import build_pages
 from generator.site.charts import Bar, bar_chart, donut_chart
 from generator.site.markup import (
+    MAX_BLOCK_INDENT,
+    MAX_CARET_TILDE_RUNS,
+    MAX_MARKER_RUN,
+    MAX_OPEN_BRACKETS,
+    MAX_UNCHECKED_LENGTH,
+    PLAIN_TEXT_NOTE,
+    SITE_MARKDOWN_EXTENSIONS,
     md_cell,
     md_code,
     md_link,
@@ -47,7 +56,9 @@ from generator.site.markup import (
     md_url,
     mermaid_label,
     render_markdown,
+    site_markdown_configs,
     team_markdown,
+    too_intricate,
     unsafe_html,
 )
 
@@ -390,6 +401,180 @@ def test_team_markdown_escapes_fences_too_when_the_renderer_does_not_read_them_a
     assert unsafe_html(without_fences(out)) == []
 
 
+# --------------------------------------------------------------------------- team Markdown nested deeply
+
+DEEP = 10_000
+TOO_DEEP = {
+    "emphasis": "*" * DEEP + "x" + "*" * DEEP,
+    "alternating_emphasis": "*_" * DEEP + "x" + "_*" * DEEP,
+    "nested_brackets": "[" * DEEP + "x" + "]" * DEEP,
+    "unclosed_brackets": "[a " * DEEP,
+    "unclosed_footnote_references": "[^a " * DEEP,
+    "unclosed_link_targets": "[a](" * DEEP,
+    "bracket_per_line": "[a\n" * DEEP,
+    "nested_list": "".join("  " * level + "- item\n" for level in range(600)),
+    "list_on_one_line": "- " * DEEP + "x",
+    "blockquotes": ">" * DEEP + " quoted",
+    "carets_inside_words": "a^b " * DEEP,
+    "tilde_per_line": "a~b\n" * DEEP,
+    "nested_admonitions": "".join("    " * level + "!!! note\n" for level in range(300)),
+}
+
+
+def shown_text(rendered: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
+@pytest.mark.parametrize("body", TOO_DEEP.values(), ids=TOO_DEEP.keys())
+def test_team_markdown_nested_too_deeply_is_shown_as_written_in_moments(body):
+    """Python-Markdown fails (RecursionError) or takes minutes on these; the page must not."""
+    text = f"## Context\n\n{body}\n\n{SCRIPT} [x](javascript:alert(1))\n"
+    started = time.perf_counter()
+    out = team_markdown(text)
+    rendered = render_markdown(out)
+    elapsed = time.perf_counter() - started
+    assert out.startswith(PLAIN_TEXT_NOTE)
+    assert_html_is_inert("body", rendered)
+    assert text.strip() in shown_text(rendered)  # every character, as written
+    assert elapsed < 2, f"{elapsed:.1f} s"
+
+
+def call_with_stack_used(frames: int, function, *args):
+    """`function(*args)` called `frames` calls deeper than here, as if deep inside a site build."""
+    if frames <= 0:
+        return function(*args)
+    return call_with_stack_used(frames - 1, function, *args)
+
+
+def stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
+# Markdown nested `depth` levels (or with `depth` delimiters), and the most each may have before
+# it is shown as written.
+NESTED = {
+    "indented_list": (lambda depth: "".join(" " * 4 * n + "- item\n" for n in range(depth)), 32),
+    "list_on_one_line": (lambda depth: "- " * depth + "x", MAX_BLOCK_INDENT // 2),
+    "quoted_lists": (lambda depth: "> - " * depth + "x", MAX_BLOCK_INDENT // 4),
+    "admonitions": (lambda depth: "".join(" " * 4 * n + "!!! note\n" for n in range(depth)), 33),
+    "emphasis": (lambda depth: "*" * depth + "x" + "*" * depth, MAX_MARKER_RUN),
+    "links_in_links": (lambda depth: "[" * depth + "x" + "](y)" * depth, MAX_OPEN_BRACKETS),
+    "unclosed_brackets": (lambda depth: "[a " * depth, MAX_OPEN_BRACKETS),
+    "carets_inside_words": (lambda depth: "a^b " * depth, MAX_CARET_TILDE_RUNS),
+}
+
+
+@pytest.mark.parametrize("nest, deepest", NESTED.values(), ids=NESTED.keys())
+def test_markdown_within_the_nesting_bounds_renders_with_stack_to_spare(nest, deepest):
+    """What the bounds let through is formatted, and renders even with a third of the stack left,
+    so MkDocs, which renders the page from deeper in its own stack, can render it too."""
+    assert too_intricate(nest(deepest + 1))
+    body = nest(deepest)
+    assert not too_intricate(body)
+    out = team_markdown(body)
+    assert not out.startswith(PLAIN_TEXT_NOTE)
+    frames = sys.getrecursionlimit() * 2 // 3 - stack_depth()
+    started = time.perf_counter()
+    rendered = call_with_stack_used(frames, render_markdown, out)
+    assert time.perf_counter() - started < 1
+    assert_html_is_inert("body", rendered)
+
+
+PIECES = list("*_~^=[]()>-+1.:!`|\\<&{} a\n") + ["    ", "- ", "> ", "1. ", "[^1]", "[^1]: ", "!!! n\n", "a^b", "](x)"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=6), st.booleans())
+def test_short_text_within_the_bounds_renders_without_being_checked(pieces, mirrored):
+    """Text without fences up to MAX_UNCHECKED_LENGTH is not rendered to check it, so whatever
+    the bounds let through at that length must render, with stack to spare, in moments."""
+    pattern = "".join(pieces)
+    if mirrored:
+        half = (pattern * MAX_UNCHECKED_LENGTH)[: MAX_UNCHECKED_LENGTH // 2 - 1]
+        text = half + "x" + half[::-1].translate(str.maketrans("[(", "])"))
+    else:
+        text = (pattern * MAX_UNCHECKED_LENGTH)[:MAX_UNCHECKED_LENGTH]
+    if too_intricate(text):
+        return
+    frames = sys.getrecursionlimit() * 2 // 3 - stack_depth()
+    started = time.perf_counter()
+    call_with_stack_used(frames, render_markdown, team_markdown(text))
+    assert time.perf_counter() - started < 1
+
+
+def test_team_markdown_never_raises_when_the_renderer_runs_out_of_stack():
+    """A real RecursionError from Python-Markdown, not a stand-in: text within the bounds, checked
+    with too little stack left, is still shown, as written and inert."""
+    body = "".join(" " * (4 * level) + f"- item {SCRIPT}\n" for level in range(30))
+    assert not too_intricate(body)
+    frames = sys.getrecursionlimit() - stack_depth() - 60
+    out = call_with_stack_used(frames, team_markdown, body)
+    assert out.startswith(PLAIN_TEXT_NOTE)
+    rendered = render_markdown(out)
+    assert_html_is_inert("body", rendered)
+    assert SCRIPT in shown_text(rendered)
+
+
+def test_team_markdown_shows_text_as_written_when_the_renderer_fails(monkeypatch):
+    from generator.site import markup
+
+    def failing(text: str) -> str:
+        raise ValueError("the renderer gave up")
+
+    monkeypatch.setattr(markup, "render_markdown", failing)
+    body = "Long enough to be checked by rendering it. " * (MAX_UNCHECKED_LENGTH // 40)
+    body += f"\n\n{SCRIPT} **bold**\n"
+    out = markup.team_markdown(body)
+    monkeypatch.undo()
+    assert out.startswith(PLAIN_TEXT_NOTE) and "<script" not in out
+    rendered = render_markdown(out)
+    assert_html_is_inert("body", rendered)
+    assert f"{SCRIPT} **bold**" in shown_text(rendered)
+
+
+def test_rules_underlines_and_code_are_not_taken_for_deep_nesting():
+    code = " " * 40 + "x = " + "[(" * 30 + ")]" * 30 + " # " + "=" * 100 + " a ^ b, ~c"
+    body = "\n".join([
+        "Title", "=" * 300, "", "*" * 300, "", "_ " * 150, "", "~" * 200, "",
+        "```python", code, "```", "",
+        "Text (with [a link](https://example.com)) and **bold**.",
+    ])
+    assert not too_intricate(body)
+    rendered = render_markdown(team_markdown(body))
+    assert "<h1" in rendered and "<hr" in rendered and "<strong>bold</strong>" in rendered
+    assert code in shown_text(rendered)  # the code as written
+
+
+@pytest.mark.parametrize("opening", ["```", "text\n```", "```\n```\n```"])
+def test_fenced_code_the_renderer_may_not_read_as_code_is_measured_too(opening):
+    """A fence never closed, or one interrupting a paragraph, may be Markdown to the renderer."""
+    body = f"{opening}\n" + "[a " * 3_000
+    started = time.perf_counter()
+    out = team_markdown(body)
+    assert out.startswith(PLAIN_TEXT_NOTE)
+    assert time.perf_counter() - started < 1
+
+
+def test_render_markdown_does_not_depend_on_what_it_rendered_before():
+    """One converter is reused between texts: footnotes, abbreviations and heading ids of one
+    text must not leak into the next."""
+    import markdown
+
+    texts = [
+        "Text[^1] with HTML.\n\n[^1]: A note.\n\n*[HTML]: Hyper Text Markup Language\n",
+        "Plain HTML text[^1].\n\n# Same\n\n# Same\n",
+        "```python\nx = 1\n```\n\n| a |\n| - |\n| 1 |\n",
+    ]
+    fresh = [
+        markdown.markdown(t, extensions=list(SITE_MARKDOWN_EXTENSIONS), extension_configs=site_markdown_configs())
+        for t in texts
+    ]
+    assert [render_markdown(t) for t in texts + texts[::-1]] == fresh + fresh[::-1]
+
+
 # --------------------------------------------------------------------------- the built site
 
 
@@ -417,16 +602,14 @@ class _Scripts(HTMLParser):
             self.found.append(f"<script>{data[:80]}")
 
 
-def test_the_built_mkdocs_material_site_runs_no_injected_script(tmp_path, hostile_pages):
-    """Titles, tags and headings also pass through the theme's own templates, which do not escape."""
+def build_with_mkdocs(tmp_path, pages) -> list:
+    """The HTML files of the MkDocs Material site made of `pages`, with the site's extensions."""
     import yaml
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from generator.site.markup import SITE_MARKDOWN_EXTENSIONS, site_markdown_configs
-
     docs = tmp_path / "docs"
-    for page in hostile_pages:
+    for page in pages:
         target = docs / page.uri
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.content, encoding="utf-8")
@@ -443,9 +626,41 @@ def test_the_built_mkdocs_material_site_runs_no_injected_script(tmp_path, hostil
     config_file = tmp_path / "mkdocs.yml"
     config_file.write_text(yaml.dump(settings), encoding="utf-8")
     build(load_config(str(config_file)))
-    built = list((tmp_path / "site").rglob("*.html"))
+    return list((tmp_path / "site").rglob("*.html"))
+
+
+def test_the_built_mkdocs_material_site_runs_no_injected_script(tmp_path, hostile_pages):
+    """Titles, tags and headings also pass through the theme's own templates, which do not escape."""
+    built = build_with_mkdocs(tmp_path, hostile_pages)
     assert len(built) > len(hostile_pages)
     for path in built:
         scanner = _Scripts()
         scanner.feed(path.read_text(encoding="utf-8"))
         assert scanner.found == [], path.relative_to(tmp_path)
+
+
+def test_mkdocs_builds_pages_whose_team_markdown_nests_too_deeply(tmp_path):
+    """MkDocs renders the pages with Python-Markdown too, deeper in its own stack: text nested
+    too deeply must reach it as a code block, never as Markdown it cannot render."""
+    deep = {
+        "ADR-001": TOO_DEEP["nested_list"],
+        "ADR-002": TOO_DEEP["emphasis"],
+        "ADR-003": TOO_DEEP["unclosed_brackets"],
+    }
+    adrs = tuple(
+        Adr(f"docs/adr/{ident}.md", ident, number, f"Deep {number}", "Accepted", body=f"{body}\n{SCRIPT}\n")
+        for number, (ident, body) in enumerate(deep.items(), 1)
+    )
+    record = EmergencyRecord(
+        "db/schema/EXCEPTIONS.md", 3, "Emergency Change: 2026-05-02", datetime(2026, 5, 2, tzinfo=UTC),
+        incident="INC-1", immediate_action=TOO_DEEP["carets_inside_words"],
+    )
+    pages = build_pages(Repository(root="/repo", adrs=adrs, exceptions=(record,)), [], Config())
+    built = {p.relative_to(tmp_path / "site").as_posix(): p.read_text(encoding="utf-8")
+             for p in build_with_mkdocs(tmp_path, pages)}
+    for uri in ("governance/adrs/ADR-001/index.html", "governance/adrs/ADR-002/index.html",
+                "governance/adrs/ADR-003/index.html", "governance/exceptions/index.html"):
+        assert PLAIN_TEXT_NOTE.strip("*") in built[uri], uri
+        scanner = _Scripts()
+        scanner.feed(built[uri])
+        assert scanner.found == [], uri

@@ -37,7 +37,7 @@ from generator.model import (
 from generator.rules.catalog import CATALOG, finding
 from generator.site import GeneratedPage, build_pages, nav_fragment, quarter_of, review_pack
 from generator.site.facts import next_quarter, quarter_bounds
-from generator.site.markup import render_markdown
+from generator.site.markup import PLAIN_TEXT_NOTE, render_markdown
 from generator.site.pages import INDEX_PAGES
 
 UTC = timezone.utc
@@ -515,6 +515,14 @@ def test_adr_body_keeps_its_markdown_formatting():
     assert "<li>one</li>" in html
 
 
+def test_adr_nested_too_deeply_gets_a_page_showing_its_text():
+    body = "## Context\n\n" + "".join("  " * n + "- item\n" for n in range(600))
+    text = pages_of(repository(adrs=(adr(15, body=body),)))["governance/adrs/ADR-015.md"].content
+    html = html_of(text)
+    assert PLAIN_TEXT_NOTE.strip("*") in html
+    assert "## Context" in html and 'id="context"' not in html  # shown as written, not a heading
+
+
 # --------------------------------------------------------------------------- graph
 
 
@@ -637,6 +645,35 @@ def test_five_thousand_migrations_render_in_seconds():
     elapsed = time.perf_counter() - started
     assert len(pages) > 5000
     assert elapsed < 15, f"{elapsed:.1f} s"
+
+
+ACTION = """Paused the writer for order {n}, then:
+
+1. dropped the index `ix_orders_{n}` that blocked the vacuum;
+2. re-ran the **nightly** job by hand, see [the log](https://ci.example.com/run/{n});
+3. told the on-call channel and opened the follow-up ticket OPS-{n}.
+
+> The replica caught up within 5 minutes.
+"""
+
+
+def test_two_thousand_emergency_records_render_in_seconds():
+    """Each record has three parts of team Markdown; the longer ones are checked by rendering."""
+    records = tuple(
+        EmergencyRecord(
+            "db/schema/EXCEPTIONS.md", 20 * n + 3, f"Emergency Change: 2026-04-{n % 28 + 1:02d}",
+            datetime(2026, 4, n % 28 + 1, 10, tzinfo=UTC), incident=f"INC-{n}", urgency="High",
+            immediate_action=ACTION.format(n=n) if n % 2 else f"Restarted writer {n}.",
+            retroactive_update=f"https://git.example.com/pr/{n}",
+            post_incident_review=f"Reviewed on the {n}th: see https://wiki.example.com/pir/{n}",
+        )
+        for n in range(2000)
+    )
+    started = time.perf_counter()
+    text = pages_of(repository(ROOT_MIGRATION, exceptions=records))["governance/exceptions.md"].content
+    elapsed = time.perf_counter() - started
+    assert "INC-1999" in text and "[the log](https://ci.example.com/run/1999)" in text
+    assert elapsed < 8, f"{elapsed:.1f} s"
 
 
 # --------------------------------------------------------------------------- the example repository

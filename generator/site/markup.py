@@ -15,7 +15,7 @@ the only escaping there is:
 - `mermaid_label` escapes a node label inside a mermaid diagram.
 - `team_markdown` keeps the formatting of team-written Markdown (ADR bodies, emergency records)
   but neutralises raw HTML, attribute lists and script links; the result is checked by
-  rendering it.
+  rendering it. Text nested too deeply for the renderer is shown as written, in a code block.
 - `yaml_str`, `safe_title`, `tag_name` write front matter: the theme inserts a page's title as
   raw HTML, and tags become file names and anchors.
 
@@ -25,8 +25,10 @@ before their colon wherever they appear, so a URL built from them is a harmless 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import threading
 from html.parser import HTMLParser
 from typing import Any, Callable, Iterable, Optional
 from urllib.parse import quote
@@ -228,6 +230,23 @@ def mermaid_label(value: Any, limit: int = 60) -> str:
 
 LinkResolver = Callable[[str], Optional[str]]
 
+#: Bounds on team-written Markdown beyond which it is shown as written instead of formatted.
+#: Python-Markdown recurses once per level of nesting, and it and its pymdownx extensions scan
+#: the rest of a paragraph from every unclosed `[`, `(`, `^` and `~`; so text far beyond these
+#: bounds stops the site build (a list nested 256 levels deep, 2,000 asterisks in a row) or
+#: stalls it for minutes (10,000 unclosed `[`, 1,600 `a^b`), while real documents stay far
+#: inside them.
+MAX_BLOCK_INDENT = 128  # columns of indentation, quote and list markers before a line's text
+MAX_MARKER_RUN = 128  # emphasis markers (`*_~^=`) in a row, not counting rules and underlines
+MAX_OPEN_BRACKETS = 64  # `[` or `(` open at once within one paragraph
+MAX_CARET_TILDE_RUNS = 64  # runs of `^` or `~` within one paragraph
+#: Without fenced code the escaped text is safe by construction, so rendering it only asks
+#: whether the renderer can finish, and text this short within the bounds above always can.
+#: Record parts are mostly this short, and a register holds thousands of them.
+MAX_UNCHECKED_LENGTH = 1024
+
+PLAIN_TEXT_NOTE = "*Shown as written: this Markdown is nested too deeply to be formatted.*"
+
 
 def team_markdown(body: Any, resolve: Optional[LinkResolver] = None) -> str:
     """Team-written Markdown with its formatting kept but no way to inject HTML or script.
@@ -239,23 +258,109 @@ def team_markdown(body: Any, resolve: Optional[LinkResolver] = None) -> str:
     fence; so the result is rendered with the site's Markdown extensions and checked, and should
     anything in it be unsafe the fences are escaped too, which is safe by construction.
 
+    Text beyond the `MAX_*` bounds, or that the renderer fails on, is shown as written in a code
+    block (`plain_text`): no ADR or record can stop or stall the site build.
+
     `resolve` maps each relative link target (a file next to the document in the repository) to
     its place on the site, or to None when the site has no page for it; such a link becomes its
     text followed by the target in code, so the site has no broken links.
     """
     text = clean(body).replace("\r\n", "\n")
-    friendly = _neutralise(text, keep_code=True, resolve=resolve)
-    if is_safe_html(render_markdown(friendly)):
+    if too_intricate(text):
+        return plain_text(text)
+    fenced = _top_level_fence_lines(text)
+    friendly = _neutralise(text, resolve, fenced)
+    if not fenced and len(text) <= MAX_UNCHECKED_LENGTH:
         return friendly
-    return _neutralise(text, keep_code=False, resolve=resolve)
+    try:
+        safe = is_safe_html(render_markdown(friendly))
+    except Exception:  # RecursionError, or whatever else the renderer makes of odd input
+        return plain_text(text)
+    return friendly if safe else _neutralise(text, resolve)
 
 
-def _neutralise(text: str, keep_code: bool, resolve: Optional[LinkResolver] = None) -> str:
-    lines = text.split("\n")
-    fenced = _top_level_fence_lines(text) if keep_code else set()
+def plain_text(text: str) -> str:
+    """`text` as written in a code block, after a note saying why it is not formatted.
+
+    The code block is checked like any team Markdown; should the renderer not read it as code,
+    the text becomes escaped lines instead, which are safe by construction.
+    """
+    fence = fence_for(text)
+    block = f"{PLAIN_TEXT_NOTE}\n\n{fence} text\n{text.rstrip()}\n{fence}"
+    try:
+        if is_safe_html(render_markdown(block)):
+            return block
+    except Exception:  # the escaped lines below need no check
+        pass
+    return f"{PLAIN_TEXT_NOTE}\n\n{md_block(text)}"
+
+
+def too_intricate(text: str) -> bool:
+    """True when `text` goes beyond one of the `MAX_*` bounds.
+
+    A few regular expressions and one pass over the delimiters: hostile text is turned away in
+    milliseconds instead of being handed to a renderer that would take minutes or fail. Fenced
+    code is measured too, as the renderer may not read a fence where CommonMark does (one never
+    closed, say); code within the bounds is far more than real documents hold.
+    """
+    text = text.expandtabs(4)
+    return bool(
+        _DEEP_BLOCK.search(text)
+        or any(not _is_rule_line(text, run) for run in _LONG_MARKER_RUN.finditer(text))
+        or _crowded_paragraph(text)
+    )
+
+
+# One level of block nesting: a column of indentation, a quote marker or a list marker.
+_BLOCK_LEVEL = r"(?:[ >]|[*+-](?= )|\d{1,9}[.)](?= ))"
+_DEEP_BLOCK = re.compile(rf"^{_BLOCK_LEVEL}{{{MAX_BLOCK_INDENT + 1}}}", re.M)
+_LONG_MARKER_RUN = re.compile(rf"[*_~^=]{{{MAX_MARKER_RUN + 1},}}")
+_DELIMITER_OR_PARAGRAPH_BREAK = re.compile(r"[\[\]()]|[\^~]+|\n *\n")
+
+
+def _is_rule_line(text: str, run: re.Match) -> bool:
+    """True when the run's line is one marker repeated: a horizontal rule or heading underline."""
+    start = text.rfind("\n", 0, run.start()) + 1
+    end = text.find("\n", run.end())
+    line = text[start:] if end < 0 else text[start:end]
+    return not line.replace(run.group(0)[0], "").strip()
+
+
+def _crowded_paragraph(text: str) -> bool:
+    """True when a paragraph keeps too many `[` or `(` open at once, or has too many runs of
+    `^` or `~` (`~~strike~~` is two)."""
+    square = round_ = runs = 0
+    for match in _DELIMITER_OR_PARAGRAPH_BREAK.finditer(text):
+        mark = match.group(0)[0]
+        if mark == "[":
+            square += 1
+        elif mark == "]":
+            square = max(0, square - 1)
+        elif mark == "(":
+            round_ += 1
+        elif mark == ")":
+            round_ = max(0, round_ - 1)
+        elif mark == "\n":
+            square = round_ = runs = 0
+        else:
+            runs += 1
+        if max(square, round_) > MAX_OPEN_BRACKETS or runs > MAX_CARET_TILDE_RUNS:
+            return True
+    return False
+
+
+def _neutralise(
+    text: str, resolve: Optional[LinkResolver] = None, fenced: Optional[frozenset[int]] = None
+) -> str:
+    """`text` with HTML, attribute lists and script links escaped, the `fenced` lines verbatim.
+
+    Without `fenced` every line is escaped and code spans are left to the renderer, which is
+    safe whatever the renderer makes of fences.
+    """
+    keep_code = fenced is not None
     out = []
-    for number, line in enumerate(lines):
-        if number in fenced:
+    for number, line in enumerate(text.split("\n")):
+        if keep_code and number in fenced:
             out.append(line)
             continue
         if resolve is not None:
@@ -292,20 +397,28 @@ def _relink(line: str, resolve: LinkResolver) -> str:
     return _INLINE_LINK.sub(inline, line)
 
 
-def _top_level_fence_lines(text: str) -> set[int]:
+def _top_level_fence_lines(text: str) -> frozenset[int]:
     """0-based line numbers inside top-level fenced code blocks that start in column one."""
-    from markdown_it import MarkdownIt
-
+    if "```" not in text and "~~~" not in text:
+        return frozenset()  # no fence can open, so there is nothing to parse
     lines = text.split("\n")
     inside: set[int] = set()
-    for token in MarkdownIt("commonmark").parse(text):
+    for token in _block_parser().parse(text):
         if token.type != "fence" or token.level != 0 or not token.map:
             continue
         first, end = token.map
         if not lines[first][:1] in ("`", "~"):
             continue
         inside.update(range(first, end))
-    return inside
+    return frozenset(inside)
+
+
+@functools.lru_cache(maxsize=None)
+def _block_parser():
+    """A CommonMark parser that stops at blocks: fences are all it is asked about."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").disable("inline")
 
 
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -435,11 +548,27 @@ def site_markdown_configs() -> dict[str, dict]:
 
 
 def render_markdown(text: str) -> str:
-    """HTML for `text` with the site's extensions (used to check output, not to build the site)."""
+    """HTML for `text` with the site's extensions (used to check output, not to build the site).
+
+    Setting up a converter with these extensions costs several times more than converting a
+    paragraph, and a register holds thousands of paragraphs, so each thread keeps one converter
+    and resets it between texts. A converter that raised is dropped: its state is unknown.
+    """
+    converter = getattr(_converters, "markdown", None) or _new_converter()
+    _converters.markdown = None
+    converter.reset()
+    rendered = converter.convert(text)
+    _converters.markdown = converter
+    return rendered
+
+
+_converters = threading.local()
+
+
+def _new_converter():
     import markdown
 
-    return markdown.markdown(
-        text,
+    return markdown.Markdown(
         extensions=list(SITE_MARKDOWN_EXTENSIONS),
         extension_configs=site_markdown_configs(),
     )
