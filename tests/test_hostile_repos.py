@@ -935,10 +935,6 @@ def test_mkdocs_build_failing_on_findings_leaves_the_previous_site_exactly(make_
     assert_untouched(site, digest)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "generator/site/build.py: a UnicodeDecodeError raised by MkDocs escapes build_site (only "
-    "Abort is caught) and ends as 'internal error', exit 2"
-))
 def test_build_that_mkdocs_cannot_finish_fails_with_a_message_not_a_bug_report(make_repo, tmp_path):
     repo = make_repo({A1: GOOD_ROOT, "docs/notes.md": LATIN1_PAGE})
     result = build(repo, tmp_path / "site")
@@ -947,10 +943,6 @@ def test_build_that_mkdocs_cannot_finish_fails_with_a_message_not_a_bug_report(m
     assert not (tmp_path / "site").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "generator/site/build.py / plugin.py: MkDocs follows a symlink in the repository's docs/ and "
-    "publishes a file from outside the repository"
-))
 def test_built_site_never_holds_text_from_outside_the_repository(make_repo, outside, tmp_path):
     repo = make_repo({A1: GOOD_ROOT, "docs/index.md": "# Home\n"})
     os.symlink(outside / "secret.md", repo / "docs" / "notes.md")

@@ -390,6 +390,11 @@ def build_site(
                     build(mkdocs_config)
                 except Abort as exc:
                     raise SiteBuildError(str(exc) or "MkDocs aborted the build") from None
+                except (OSError, UnicodeError, ValueError, RecursionError) as exc:
+                    # a page MkDocs itself cannot read (MkDocs logs which one just before)
+                    raise SiteBuildError(
+                        f"MkDocs could not build the site: {type(exc).__name__}: {exc}"
+                    ) from None
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

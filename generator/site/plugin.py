@@ -147,6 +147,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
 
     def on_files(self, files: Files, *, config) -> Files:
         analysis = self.analysis
+        _drop_files_outside(files, Path(config.docs_dir))
         for page in analysis.pages:
             self._add(files, config, page.uri, content=page.content, in_nav=page.in_nav)
         if self.config.home and not _has_home_page(files):
@@ -289,6 +290,28 @@ def last_commit_epoch(history: History) -> Optional[int]:
     """Seconds since the epoch of the newest commit that changed a file the site is built from."""
     dates = [f.last_changed.date for f in history.files.values() if f.last_changed is not None]
     return int(max(dates).timestamp()) if dates else None
+
+
+def _drop_files_outside(files: Files, docs_dir: Path) -> None:
+    """Unpublish docs files that are links leading out of the docs folder.
+
+    MkDocs follows symlinks; a repository's `docs/notes.md -> /etc/...` must not put a file from
+    elsewhere on the machine into the site.
+    """
+    root = docs_dir.resolve()
+    for file in list(files):
+        source = getattr(file, "abs_src_path", None)
+        if not source or file.generated_by or not _within(Path(os.path.abspath(source)), docs_dir):
+            continue  # generated, or a theme file: not one of the repository's docs
+        try:
+            Path(source).resolve().relative_to(root)
+        except (ValueError, OSError, RuntimeError):
+            log.warning("governance: %s links outside %s; not published", file.src_uri, docs_dir)
+            files.remove(file)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path.is_relative_to(Path(os.path.abspath(folder)))
 
 
 def _config_dir(config) -> Path:
