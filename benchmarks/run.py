@@ -236,7 +236,10 @@ def write_plain_project(root: Path, work: Path, site: Path) -> Path:
     if not (docs / "index.md").exists():  # the plugin adds a home page outside the nav
         (docs / "index.md").write_text(home_page(config.site_name, analysis), encoding="utf-8")
         hidden.append("/index.md")
-    settings = default_site_config(root, docs, site, config)
+    # computed for the repository's own docs folder, which `docs` copies, so that everything
+    # derived from its place (the ADR sources kept out of the site) is the same
+    settings = default_site_config(root, root / "docs", site, config)
+    settings["docs_dir"] = str(docs.resolve())
     settings["plugins"] = [p for p in settings["plugins"] if not isinstance(p, dict)]
     settings["not_in_nav"] = "\n".join(hidden)
     vendor = vendor_directory(PROJECT)

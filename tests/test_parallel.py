@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -112,3 +113,51 @@ def test_no_workers_are_forked_while_other_threads_run(monkeypatch):
     finally:
         stop.set()
         server.join()
+
+
+# --------------------------------------------------------------------------- the other half beside
+
+
+def test_reading_the_rest_beside_gives_what_reading_it_here_gives(make_git_repo):
+    root = make_git_repo([
+        ("2026-01-01T09:00:00Z", {"alembic/versions/a1.py": migration("a1")}),
+        ("2026-01-02T09:00:00Z", {
+            "alembic/versions/b2.py": migration("b2", "a1"),
+            "alembic/versions/broken.py": "def upgrade(:\n",
+            "docs/adr/ADR-015-retire.md": "# ADR-015: Retire\n\n## Status\n\nAccepted\n",
+            "db/schema/CHANGE_CONTROL.md": "# Change control\n\n**Next Review:** 2099-01-01\n",
+        }),
+    ])
+    beside = load_repository(root, Config())
+    with_a_thread_running = _with_thread(lambda: load_repository(root, Config()))
+    assert beside == with_a_thread_running
+    assert beside.history.status == "ok"
+    assert sorted(beside.history.files) == [
+        "alembic/versions/a1.py", "alembic/versions/b2.py", "db/schema/CHANGE_CONTROL.md",
+        "docs/adr/ADR-015-retire.md",
+    ]  # the file that is not a migration is not asked about in the end
+
+
+def test_a_child_that_dies_is_replaced_by_computing_here():
+    from generator.sources import Beside
+
+    parent = os.getpid()
+
+    def dies_in_the_child() -> int:
+        if os.getpid() != parent:
+            os._exit(3)
+        return 42
+
+    assert Beside(dies_in_the_child).result() == 42
+
+
+def _with_thread(work):
+    """Run `work` while another thread runs, which keeps everything in this process."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        return work()
+    finally:
+        stop.set()
+        other.join()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import pickle
+import threading
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from ..cache import ParseCache, gc_paused
 from ..config import Config
@@ -30,37 +32,33 @@ def load_repository(
     `cache` reuses migrations parsed before (same bytes, path and settings), whichever folder
     they were read from: pass one object to every version of a versioned build, and keep it
     across the rebuilds of `mkdocs serve`. It is not saved here; call `cache.save()`. `jobs`
-    sets the number of parsing processes (default: $GOVSITE_JOBS, else every core for large
-    repositories; 1 parses in this process).
+    sets the number of parsing processes (default: $GOVSITE_JOBS, else every core on machines
+    with four or more; 1 parses in this process).
+
+    The migrations are read here while the other inputs and the git history are read in a
+    forked process beside (when the platform and a single-threaded caller allow it): the two
+    halves take similar time, and git's own process is the slowest part of the second.
     """
-    from .adrs import read_adrs
-    from .ci_configs import read_ci_jobs
-    from .exceptions import read_exceptions
     from .files import find_files
     from .migrations import MigrationReading
-    from .policies import read_policies
 
     root = Path(root)
     config = config or Config()
-    with gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="govsite-history") as background:
+    with gc_paused():
         reading = MigrationReading(root, config, cache, jobs)
-        reading.start_workers()  # before any thread: workers are forked
-        # git walks the history in its own process while the files are read and parsed here;
-        # it is asked about every file a reader may use (the exact list is not known yet)
+        # the exact files the readers use are only known once they ran: history is asked
+        # about every file they may use, and trimmed to the ones they did use below
         candidates = reading.files + find_files(root, list(config.adrs) + list(config.policies))
-        walk = background.submit(_history, root, config, candidates + [config.exceptions], with_history, history_from)
-        try:
-            reading.read_all()
-            adrs, f2 = read_adrs(root, config)
-            exceptions, f3 = read_exceptions(root, config)
-            policies, f4 = read_policies(root, config)
-            ci_jobs, f5 = read_ci_jobs(root, config)
-        finally:
-            migrations, f1 = reading.result()
-        history = walk.result()
-    documents = [a.path for a in adrs] + [p.path for p in policies] + [e.path for e in exceptions[:1]]
-    paths = [m.path for m in migrations] + documents
-    if not set(paths) <= set(candidates + [config.exceptions]):  # a reader found a file elsewhere
+        candidates.append(config.exceptions)
+        rest = Beside(_read_the_rest, root, config, candidates, with_history, history_from)
+        reading.start_workers()
+        reading.read_all()
+        migrations, f1 = reading.result()
+        documents, history = rest.result()
+    adrs, f2, exceptions, f3, policies, f4, ci_jobs, f5 = documents
+    paths = [m.path for m in migrations] + [a.path for a in adrs] + [p.path for p in policies]
+    paths += [e.path for e in exceptions[:1]]
+    if not set(paths) <= set(candidates):  # a reader found a file elsewhere: ask git again
         history = _history(root, config, paths, with_history, history_from)
     return Repository(
         root=str(root),
@@ -73,6 +71,28 @@ def load_repository(
         history=_only(history, paths),
         reader_findings=tuple(f1 + f2 + f3 + f4 + f5),
     )
+
+
+def _read_the_rest(
+    root: Path,
+    config: Config,
+    candidates: list[str],
+    with_history: bool,
+    history_from: Optional[tuple[Path, str]],
+) -> tuple[tuple, History]:
+    """ADRs, exceptions register, policy documents, CI configs and the history of `candidates`."""
+    from .adrs import read_adrs
+    from .ci_configs import read_ci_jobs
+    from .exceptions import read_exceptions
+    from .policies import read_policies
+
+    with gc_paused():
+        adrs, f2 = read_adrs(root, config)
+        exceptions, f3 = read_exceptions(root, config)
+        policies, f4 = read_policies(root, config)
+        ci_jobs, f5 = read_ci_jobs(root, config)
+        history = _history(root, config, candidates, with_history, history_from)
+    return (adrs, f2, exceptions, f3, policies, f4, ci_jobs, f5), history
 
 
 def _history(
@@ -103,6 +123,52 @@ def _only(history: History, paths: list[str]) -> History:
     if list(files) == list(history.files):
         return history
     return dataclasses.replace(history, files=files)
+
+
+class Beside:
+    """`function(*args)` computed in a forked process while this one goes on; `.result()` waits.
+
+    A thread would not do: the work is Python code holding the interpreter lock, and the git
+    process it waits on stalls whenever its output pipe is not drained. Forking is only safe
+    while this process runs a single thread (a lock another thread held would stay held in the
+    child), so with other threads running, or without `fork`, or if the child fails in any
+    way, the function simply runs here when the result is asked for: the result is the same.
+    """
+
+    def __init__(self, function: Callable[..., Any], *args: Any):
+        self.function, self.args = function, args
+        self.process: Optional[multiprocessing.process.BaseProcess] = None
+        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+            return
+        try:
+            context = multiprocessing.get_context("fork")
+            self.receiver, sender = context.Pipe(duplex=False)
+            self.process = context.Process(target=_send, args=(sender, function, args), daemon=True)
+            self.process.start()
+            sender.close()
+        except Exception:  # no process to be had (resources, a daemonic caller): compute here
+            self.process = None
+
+    def result(self) -> Any:
+        if self.process is not None:
+            try:
+                return self.receiver.recv()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                pass  # the child died or could not send: compute it here
+            finally:
+                self.receiver.close()
+                self.process.join()
+        return self.function(*self.args)
+
+
+def _send(sender: Any, function: Callable[..., Any], args: tuple) -> None:
+    """In the forked child: compute and send the result; on any failure send nothing."""
+    try:
+        sender.send(function(*args))
+    except BaseException:  # noqa: BLE001 - the parent computes it again; nothing to report here
+        pass
+    finally:
+        sender.close()
 
 
 __all__ = ["load_repository"]

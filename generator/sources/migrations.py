@@ -389,12 +389,13 @@ class _ParsePool:
     def __init__(self, config: Config, workers: int):
         self.config = config
         self.chunks: list[tuple[list[tuple[str, bytes]], Optional[concurrent.futures.Future]]] = []
+        self.broken = False
         try:
             context = multiprocessing.get_context("fork")
             self.executor: Optional[concurrent.futures.Executor] = concurrent.futures.ProcessPoolExecutor(
                 workers, mp_context=context
             )
-        except (OSError, ValueError):
+        except Exception:  # no pool to be had here: every chunk is parsed in this process
             self.executor = None
 
     def start(self) -> None:
@@ -402,16 +403,17 @@ class _ParsePool:
         if self.executor is not None:
             try:
                 self.executor.submit(int).result()
-            except (OSError, RuntimeError, concurrent.futures.BrokenExecutor):
+            except Exception:  # fork refused (resources, a daemonic caller): parse here
+                self.executor.shutdown(wait=False, cancel_futures=True)
                 self.executor = None
 
     def submit(self, chunk: list[tuple[str, bytes]]) -> None:
         future = None
-        if self.executor is not None:
+        if self.executor is not None and not self.broken:
             try:
                 future = self.executor.submit(_parse_chunk, chunk, self.config)
-            except (OSError, RuntimeError, concurrent.futures.BrokenExecutor):
-                self.executor = None  # fork failed or the pool broke: parse the rest here
+            except Exception:  # fork failed or the pool broke: parse the rest here
+                self.broken = True
         self.chunks.append((chunk, future))
 
     def results(self) -> list[Parsed]:
@@ -430,7 +432,7 @@ class _ParsePool:
             try:
                 return future.result()
             except (OSError, concurrent.futures.BrokenExecutor, pickle.PickleError):
-                pass
+                pass  # a worker died or its result could not be sent back
         return _parse_chunk(chunk, self.config)
 
 
