@@ -35,29 +35,6 @@ FIX = "alembic/versions/b7_orders_index.py"
 OTHER = "alembic/versions/c9_follow_up.py"
 
 
-class _GitStamp(datetime):
-    """A datetime whose isoformat() gitpython reads exactly: git's own `<epoch> <+hhmm>` form."""
-
-    def isoformat(self, sep="T", timespec="auto"):
-        return f"{int(self.timestamp())} {self.strftime('%z')}"
-
-
-def git_time(when) -> _GitStamp:
-    when = datetime.fromisoformat(when) if isinstance(when, str) else when
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return _GitStamp.fromtimestamp(when.timestamp(), when.tzinfo)
-
-
-@pytest.fixture
-def make_git_repo(make_git_repo):
-    """The shared helper, with each commit's date in a form gitpython accepts."""
-
-    def make(commits, **kwargs):
-        return make_git_repo([(git_time(when), files) for when, files in commits], **kwargs)
-
-    return make
-
-
 @pytest.fixture(autouse=True)
 def no_outer_repository(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))

@@ -27,36 +27,11 @@ def commit_as(root: Path, author: str, when: str, files: dict[str, str]) -> str:
     repo.index.add(list(files))
     name, email = author.rsplit(" <", 1)
     actor = git.Actor(name, email.rstrip(">"))
-    stamp = git_time(when).isoformat()
+    moment = datetime.fromisoformat(when)
+    stamp = f"{int(moment.timestamp())} {moment.strftime('%z')}"
     sha = repo.index.commit("more", author=actor, committer=actor, author_date=stamp, commit_date=stamp).hexsha
     repo.close()
     return sha
-
-
-class _GitStamp(datetime):
-    """A datetime whose isoformat() gitpython reads exactly: git's own `<epoch> <+hhmm>` form.
-
-    gitpython rejects ISO offsets written `+00:00`, and reads other ISO forms as if UTC.
-    """
-
-    def isoformat(self, sep="T", timespec="auto"):
-        return f"{int(self.timestamp())} {self.strftime('%z')}"
-
-
-def git_time(when) -> _GitStamp:
-    when = datetime.fromisoformat(when) if isinstance(when, str) else when
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return _GitStamp.fromtimestamp(when.timestamp(), when.tzinfo)
-
-
-@pytest.fixture
-def make_git_repo(make_git_repo):
-    """The shared helper, with each commit's date in a form gitpython accepts."""
-
-    def make(commits, **kwargs):
-        return make_git_repo([(git_time(when), files) for when, files in commits], **kwargs)
-
-    return make
 
 
 @pytest.fixture(autouse=True)
