@@ -26,6 +26,20 @@ def write_files(root: Path, files: Mapping[str, Content]) -> None:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_parse_cache(tmp_path_factory):
+    """Tests (and the commands they start) keep their parse cache out of the user's home.
+
+    Session-wide, so that module-scoped fixtures (site builds shared by many tests) see it too.
+    """
+    before = os.environ.get("GOVSITE_CACHE_DIR")
+    if before is None:
+        os.environ["GOVSITE_CACHE_DIR"] = str(tmp_path_factory.getbasetemp() / "govsite-cache")
+    yield
+    if before is None:
+        os.environ.pop("GOVSITE_CACHE_DIR", None)
+
+
 @pytest.fixture
 def make_repo(tmp_path):
     """`make_repo({"alembic/versions/a.py": "..."}) -> Path`; text is dedented."""
