@@ -169,7 +169,13 @@ class PageWatch:
     def attach(cls, page) -> "PageWatch":
         watch = cls()
         page.on("request", lambda request: watch.requests.append(request.url))
-        page.on("requestfailed", lambda request: watch.failed.append(request.url))
+        # a request cut short because the page moved on (a redirect page) is not a failure;
+        # outside requests are still caught from the "request" events above
+        page.on(
+            "requestfailed",
+            lambda request: None if "ERR_ABORTED" in (request.failure or "")
+            else watch.failed.append(request.url),
+        )
         page.on(
             "console",
             lambda message: watch.console_errors.append(message.text)
