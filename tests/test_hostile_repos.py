@@ -949,3 +949,15 @@ def test_built_site_never_holds_text_from_outside_the_repository(make_repo, outs
     site = tmp_path / "site"
     assert_handled(build(repo, site))
     assert not site.exists() or files_containing(site, MARKER) == []
+
+
+def test_symlinks_within_the_repository_are_still_read(make_repo):
+    """Plain files are read without resolving their path; a symlink anywhere on the path takes
+    the careful road instead, where a link inside the repository is still followed."""
+    repo = make_repo({"db/revisions/a1.py": migration("a1"), "db/shared/b2.py": migration("b2", "a1")})
+    os.symlink("db/revisions", repo / "alembic_versions")  # a linked folder, named literally
+    os.symlink("../shared/b2.py", repo / "db" / "revisions" / "b2.py")  # a linked file
+    config = Config(migrations=("alembic_versions",))
+    repository = load_repository(repo, config)
+    assert sorted(m.revision for m in repository.migrations) == ["a1", "b2"]
+    assert not [f for f in repository.reader_findings if f.code == "GOV802"]
