@@ -110,6 +110,24 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def keep_from_collector() -> None:
+    """Put every object alive now out of the cyclic collector's sight (`gc.freeze`).
+
+    A repository loaded with collection paused is hundreds of thousands of objects that all sit
+    in the youngest generation: the first collections afterwards would scan each of them once
+    per generation, a third of a second at 5,000 migrations, only to find no cycles. Frozen,
+    they are never scanned; reference counting still frees them when they are dropped.
+    """
+    gc.freeze()
+
+
+def release_to_collector() -> None:
+    """Undo `keep_from_collector` and collect, so a long session (`mkdocs serve`) does not keep
+    the cyclic garbage of every earlier rebuild."""
+    gc.unfreeze()
+    gc.collect()
+
+
 class ParseCache:
     """A content-addressed store of parse results, loaded once and saved atomically.
 
@@ -274,4 +292,7 @@ def _within(directory: Path, root: Path) -> bool:
         return False
 
 
-__all__ = ["ParseCache", "content_key", "default_directory", "gc_paused", "tool_version"]
+__all__ = [
+    "ParseCache", "content_key", "default_directory", "gc_paused", "keep_from_collector",
+    "release_to_collector", "tool_version",
+]

@@ -236,10 +236,18 @@ class Migration:
         return (value or "").strip().lower() == "yes"
 
     def upgrade_operations(self) -> tuple[Operation, ...]:
-        return tuple(o for o in self.operations if o.function == "upgrade")
+        return self._operations_by_function.get("upgrade", ())
 
     def downgrade_operations(self) -> tuple[Operation, ...]:
-        return tuple(o for o in self.operations if o.function == "downgrade")
+        return self._operations_by_function.get("downgrade", ())
+
+    @cached_property
+    def _operations_by_function(self) -> dict[str, tuple[Operation, ...]]:
+        """Every rule asks for the upgrade's operations; they are split once, on first use."""
+        split: dict[str, list[Operation]] = {}
+        for operation in self.operations:
+            split.setdefault(operation.function, []).append(operation)
+        return {function: tuple(ops) for function, ops in split.items()}
 
     def comments_between(self, first: int, last: int) -> tuple[Comment, ...]:
         return tuple(c for c in self.comments if first <= c.line <= last)

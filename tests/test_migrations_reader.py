@@ -599,3 +599,36 @@ def test_comments_inside_a_very_long_statement_are_all_found():
     source = 'revision = "a1"\ndown_revision = None\nNAMES = [\n' + '    "a",  # note\n' * 5000 + "]\n"
     m, findings = parse_migration(PATH, source.encode(), Config())
     assert findings == [] and len(m.comments) == 5000 and m.comments[-1].line == 5003
+
+
+def test_argument_trees_handed_to_the_rules_match_a_fresh_parse_of_their_text():
+    """The rules get the reader's own argument trees; a migration served from the cache has
+    only the texts and parses them. Both roads must give the same tree, or a cached run could
+    find other things than a cold one (texts over several lines, `:=`, generators included)."""
+    import ast
+
+    from generator.sources import arguments
+
+    source = body(
+        '''
+        op.create_table(
+            "events",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("kind", sa.String(20), server_default="a"
+                      "b"),
+            comment=("first line "
+                     "second line"),
+        )
+        op.add_column("events", sa.Column("n", sa.Integer(), nullable=(flag := False)))
+        op.bulk_insert(events, list(row for row in ROWS))
+        '''
+    )
+    arguments._trees.clear()
+    texts = [text for op in parse(source).operations for _, text in op.arguments]
+    handed_over = {text: arguments._trees[text] for text in texts}
+    arguments._trees.clear()
+    for text, node in handed_over.items():
+        fresh = arguments.parse_expression(text)
+        assert fresh is not None, text
+        assert ast.dump(fresh) == ast.dump(node), text
+    assert len(handed_over) == 7  # "events" twice

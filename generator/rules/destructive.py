@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Optional
 
 from ..config import Config
 from ..model import Bypass, Finding, Location, Migration, Operation, Suppression
+from ..sources.arguments import parse_expression
 from .base import Context, rule
 from .integrity import shorten
 
@@ -49,21 +50,6 @@ def norm(name: Optional[str]) -> Optional[str]:
     return cleaned.lower() or None
 
 
-@functools.lru_cache(maxsize=8192)
-def parse_expression(source: Optional[str]) -> Optional[ast.expr]:
-    """The expression tree of an argument's source text, or None when it does not parse.
-
-    Memoised: migrations repeat the same argument texts (`sa.Integer()`, `nullable=False`), and
-    the trees are only read, never changed.
-    """
-    if not source:
-        return None
-    try:
-        return ast.parse(source.strip(), mode="eval").body
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
-
-
 def literal(source: Optional[str]) -> Optional[object]:
     """The value of a literal argument (`"events"` -> events), or None when it is not one."""
     tree = parse_expression(source)
@@ -89,14 +75,15 @@ def call_name(node: ast.AST) -> Optional[str]:
 def calls_named(op: Operation, name: str) -> Iterator[ast.Call]:
     """Every call of `name` ("Column", "ForeignKey", ...) anywhere in the operation's arguments."""
     for _, source in op.arguments:
-        if name not in source:
-            continue
-        tree = parse_expression(source)
-        if tree is None:
-            continue
-        for node in ast.walk(tree):
-            if call_name(node) == name:
-                yield node  # type: ignore[misc]
+        if name in source:
+            yield from _calls_in(source, name)
+
+
+@functools.lru_cache(maxsize=16384)
+def _calls_in(source: str, name: str) -> tuple[ast.Call, ...]:
+    """The calls of `name` in one argument's text; memoised like the trees it walks."""
+    tree = parse_expression(source)
+    return () if tree is None else tuple(node for node in ast.walk(tree) if call_name(node) == name)  # type: ignore[misc]
 
 
 def keyword(call: ast.Call, name: str) -> Optional[ast.expr]:

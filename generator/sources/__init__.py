@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..cache import ParseCache, gc_paused
+from ..cache import ParseCache, gc_paused, keep_from_collector
 from ..config import Config
 from ..model import History, Repository
 
@@ -60,6 +60,7 @@ def load_repository(
     paths += [e.path for e in exceptions[:1]]
     if not set(paths) <= set(candidates):  # a reader found a file elsewhere: ask git again
         history = _history(root, config, paths, with_history, history_from)
+    keep_from_collector()  # acyclic, long-lived: not worth the collector's scans
     return Repository(
         root=str(root),
         migrations=tuple(migrations),

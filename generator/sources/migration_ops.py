@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 from ..model import Operation, SqlStatement
+from .arguments import remember_expression
 from .sql import dynamic_sql, parse_sql
 
 # op.* attributes that are tools, not schema operations
@@ -707,13 +708,21 @@ class OperationWalker:
     def _arguments(self, call: ast.Call, frame: Frame) -> tuple[tuple[str, str], ...]:
         arguments = []
         for index, arg in enumerate(call.args):
-            key = "*" if isinstance(arg, ast.Starred) else str(index)
-            arguments.append((key, self.source.segment(arg)))
+            if isinstance(arg, ast.Starred):
+                arguments.append(("*", self.source.segment(arg)))
+            else:
+                arguments.append((str(index), self._expression(arg)))
         for keyword in call.keywords:
-            arguments.append((keyword.arg or "**", self.source.segment(keyword.value)))
+            arguments.append((keyword.arg or "**", self._expression(keyword.value)))
         if frame.loop_arg is not None:
             arguments.append(("loop", frame.loop_arg))
         return tuple(arguments)
+
+    def _expression(self, node: ast.expr) -> str:
+        """An argument's source text; its tree is handed on for the rules that read it."""
+        text = self.source.segment(node)
+        remember_expression(text, node)
+        return text
 
     def _base(self, call: ast.Call, kind: str, text: str, frame: Frame, span: tuple[int, int],
               **fields) -> Operation:
