@@ -494,8 +494,39 @@ def _compile(rel: str, text: str) -> tuple[Optional[ast.Module], Optional[Findin
     except SyntaxError as exc:
         where = Location(rel, exc.lineno or 1, max(exc.offset or 1, 1))
         return None, finding(CODE, where, f"Python syntax error: {exc.msg}")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return None, finding(CODE, Location(rel), f"cannot be parsed: {exc or type(exc).__name__}")
+    except (RecursionError, MemoryError) as exc:
+        message = f"nested too deeply for Python's parser ({type(exc).__name__}); not read"
+        return None, finding(CODE, Location(rel, _largest_statement_line(text)), message)
+    except ValueError as exc:
+        return None, finding(CODE, Location(rel), f"cannot be parsed: {str(exc) or type(exc).__name__}")
+
+
+_NOT_COUNTED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT})
+
+
+def _largest_statement_line(text: str) -> int:
+    """The first line of the statement with the most tokens.
+
+    A parser that gives up on nesting (RecursionError, MemoryError) says nowhere where; a
+    10,000-long operator chain or bracket nest is by far the largest statement of its file, so
+    that is the line to show.
+    """
+    best_line, best_count = 1, 0
+    start, count = 1, 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in _NOT_COUNTED:
+                continue
+            if count == 0:
+                start = token.start[0]
+            count += 1
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                if count > best_count:
+                    best_line, best_count = start, count
+                count = 0
+    except (tokenize.TokenError, SyntaxError, RecursionError, MemoryError):
+        pass  # the statement being read when tokenizing failed is counted below
+    return start if count > best_count else best_line
 
 
 class _MigrationReader:
