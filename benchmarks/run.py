@@ -100,6 +100,16 @@ def child_baseline(args: dict) -> dict:
     return {"seconds": seconds, "files": files}
 
 
+def child_git_walk(args: dict) -> dict:
+    """The git process of the history walk alone, output read but not parsed: what git itself
+    costs, which no reader on top of it can go below."""
+    from generator.sources.history import WALK_ARGUMENTS, GitRunner
+
+    run = GitRunner(Path(args["root"]))
+    seconds, (status, out, _) = _timed(lambda: run(*WALK_ARGUMENTS, "HEAD", "--"))
+    return {"seconds": seconds, "status": status, "bytes": len(out)}
+
+
 def child_validate(args: dict) -> dict:
     """`govsite validate` as the library runs it: load_repository + run_rules (+ cache I/O)."""
     imports = _preload()
@@ -269,6 +279,7 @@ def _tree_bytes(root: Path) -> int:
 
 CHILDREN = {
     "baseline": child_baseline,
+    "git_walk": child_git_walk,
     "validate": child_validate,
     "stages": child_stages,
     "build": child_build,
@@ -347,6 +358,7 @@ def measure_size(n: int, work: Path, repeats: int, site: bool, say: Callable[[st
     write_repository(n, root)
     say(f"N={n}: baseline, validate cold (default, parsing pool), warm")
     baseline = measure("baseline", repeats, root=str(root))
+    walk = measure("git_walk", repeats, root=str(root))
     env, log = git_counter(work / "git-shim")
     cold = measure("validate", repeats, env=env, root=str(root))
     starts = sum(1 for line in log.read_text().splitlines() if line != "version") // max(1, repeats)
@@ -360,6 +372,7 @@ def measure_size(n: int, work: Path, repeats: int, site: bool, say: Callable[[st
     row.values.update(
         files=baseline["files"],
         baseline=baseline["seconds"],
+        git_walk=walk["seconds"],
         cold=cold["seconds"],
         pooled=pooled["seconds"],
         first_cached=first["seconds"],
@@ -393,6 +406,8 @@ COLUMNS = (
     ("ast.parse baseline (s)", lambda v, n: f"{v['baseline']:.3f}"),
     ("validate cold (s)", lambda v, n: f"{v['cold']:.3f}"),
     (f"cold / baseline (target ≤ {VALIDATE_TARGET:g})", lambda v, n: f"{v['cold'] / v['baseline']:.2f}x"),
+    ("git history walk alone (s, x baseline)",
+     lambda v, n: f"{v['git_walk']:.3f} ({v['git_walk'] / v['baseline']:.2f}x)"),
     (f"cold, {pool_workers()} parsing workers (s)", lambda v, n: f"{v['pooled']:.3f}"),
     ("validate warm (s)", lambda v, n: f"{v['warm']:.3f}"),
     ("warm / cold", lambda v, n: f"{v['warm'] / v['cold']:.2f}"),

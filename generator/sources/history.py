@@ -45,6 +45,10 @@ from ..model import Commit, FileHistory, History
 # empty, so an empty field can only be the start of the next commit.
 _LOG_FORMAT = "%x00%H%x00%aN%x00%aE%x00%aI%x00%s"
 _HEADER_FIELDS = 5
+# The one walk over the whole history: every commit's changed files, renames paired.
+WALK_ARGUMENTS = (
+    "log", "-z", "--name-status", "-M", "--root", "--date-order", "--no-color", f"--format={_LOG_FORMAT}",
+)
 _TAG_FORMAT = (
     "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
     "%00%(creatordate:iso-strict)"
@@ -208,10 +212,7 @@ def _file_histories(
     run: GitRunner, head: str, wanted: dict[str, str], boundary: frozenset[str]
 ) -> Optional[dict[str, FileHistory]]:
     """One walk over the whole history; None when git cannot walk it (a corrupt repository)."""
-    status, out, _ = run(
-        "log", "-z", "--name-status", "-M", "--root", "--date-order", "--no-color",
-        f"--format={_LOG_FORMAT}", head, "--",
-    )
+    status, out, _ = run(*WALK_ARGUMENTS, head, "--")
     if status != 0:
         return None
     follower = _Follower(dict(wanted))
