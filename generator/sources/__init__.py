@@ -55,12 +55,14 @@ def load_repository(
         reading.read_all()
         migrations, f1 = reading.result()
         documents, history = rest.result()
+        # all of it acyclic and long-lived: frozen before collection resumes, the collector
+        # never scans it (the first collection would otherwise go through every object)
+        keep_from_collector()
     adrs, f2, exceptions, f3, policies, f4, ci_jobs, f5 = documents
     paths = [m.path for m in migrations] + [a.path for a in adrs] + [p.path for p in policies]
     paths += [e.path for e in exceptions[:1]]
     if not set(paths) <= set(candidates):  # a reader found a file elsewhere: ask git again
         history = _history(root, config, paths, with_history, history_from)
-    keep_from_collector()  # acyclic, long-lived: not worth the collector's scans
     return Repository(
         root=str(root),
         migrations=tuple(migrations),
