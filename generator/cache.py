@@ -207,6 +207,18 @@ class ParseCache:
         self.used.add(key)
         self._added = True
 
+    def recall(self, key: str) -> Optional[Any]:
+        """Like `get`, for what is not a parse (a git walk): not counted in the parse figures."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        self.used.add(key)
+        return entry[1]
+
+    def keep(self, key: str, value: Any) -> None:
+        """Like `put`, for what is not a parse."""
+        self.put(key, value)
+
     def remember_stat(self, root: Path, rel: str, stat: os.stat_result, key: str) -> None:
         """Trust (size, mtime) for this file from now on, unless it changed too recently.
 

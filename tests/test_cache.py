@@ -335,3 +335,20 @@ def test_mkdocs_serve_rebuilds_read_only_the_changed_migration(tmp_path, monkeyp
     count_reads.clear()
     plugin.on_config(config)  # what the next rebuild does
     assert count_reads == [f"alembic/versions/{changed.name}"]
+
+
+def test_the_next_process_reuses_the_git_walk_of_the_same_commit(make_git_repo, tmp_path):
+    """History is read in a forked process; the walk it made still reaches the store, and a
+    later process reading the same commit starts no walk (two git processes, not three)."""
+    root = make_git_repo([("2026-01-05T09:00:00Z", three_migrations())])
+    first_cache, _ = quiet_cache(tmp_path / "cache")
+    first = load_repository(root, Config(), cache=first_cache)
+    first_cache.save()
+
+    second_cache, warnings = quiet_cache(tmp_path / "cache")
+    second = load_repository(root, Config(), cache=second_cache)
+
+    assert (first.history.git_processes, second.history.git_processes) == (3, 2)
+    assert second.history.files == first.history.files and second.history.status == "ok"
+    assert (second_cache.hits, second_cache.misses) == (3, 0)  # walks are not counted as parses
+    assert warnings == []

@@ -331,3 +331,65 @@ def test_process_count_is_honest_when_there_is_no_history(tmp_path, spawned, kin
     history = read_history(root, ["a.py"])
     assert history.status == kind
     assert history.git_processes == len(spawned) == 1
+
+
+# --------------------------------------------------------------------------- walks kept for reuse
+
+
+class DictWalks:
+    """The smallest walk store: what `read_history` kept, by key."""
+
+    def __init__(self):
+        self.kept: dict[str, bytes] = {}
+
+    def recall(self, key):
+        return self.kept.get(key)
+
+    def keep(self, key, value):
+        self.kept[key] = value
+
+
+def test_a_second_read_from_the_same_commit_reuses_the_walk(make_git_repo):
+    root = make_git_repo([
+        ("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"}),
+        ("2026-01-06T09:00:00Z", {"alembic/versions/b2.py": "x = 2\n"}),
+    ], tags={"v1": 0})
+    paths = ["alembic/versions/a1.py", "alembic/versions/b2.py"]
+    walks = DictWalks()
+
+    first = read_history(root, paths, walks=walks)
+    again = read_history(root, paths, walks=walks)
+
+    assert (first.git_processes, again.git_processes) == (3, 2)
+    assert len(walks.kept) == 1
+    assert (again.files, again.tags, again.head, again.status) == (first.files, first.tags, first.head, first.status)
+
+
+def test_a_new_commit_or_mailmap_is_walked_again(make_git_repo):
+    root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"})])
+    walks = DictWalks()
+    read_history(root, ["alembic/versions/a1.py"], walks=walks)
+
+    commit_as(root, "Sam Owner <sam@example.com>", "2026-01-07T09:00:00+00:00", {"alembic/versions/b2.py": "y\n"})
+    newer = read_history(root, ["alembic/versions/a1.py", "alembic/versions/b2.py"], walks=walks)
+    assert newer.git_processes == 3
+    assert newer.files["alembic/versions/b2.py"].added.author == "Sam Owner"
+
+    (root / ".mailmap").write_text("Samantha Owner <sam@example.com>\n", encoding="utf-8")
+    mapped = read_history(root, ["alembic/versions/b2.py"], walks=walks)
+    assert mapped.git_processes == 3
+    assert mapped.files["alembic/versions/b2.py"].added.author == "Samantha Owner"
+    assert len(walks.kept) == 3
+
+
+def test_each_release_tag_keeps_its_own_walk(make_git_repo):
+    root = make_git_repo([
+        ("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"}),
+        ("2026-01-06T09:00:00Z", {"alembic/versions/b2.py": "x = 2\n"}),
+    ], tags={"v1": 0})
+    walks = DictWalks()
+    at_tag = read_history(root, ["alembic/versions/b2.py"], rev="v1", walks=walks)
+    at_head = read_history(root, ["alembic/versions/b2.py"], walks=walks)
+    assert at_tag.files["alembic/versions/b2.py"].added is None  # not there yet at v1
+    assert at_head.files["alembic/versions/b2.py"].added is not None
+    assert at_head.git_processes == 3 and len(walks.kept) == 2

@@ -30,7 +30,7 @@ def load_repository(
     the repository's own, walked from the release tag.
 
     `cache` reuses migrations parsed before (same bytes, path and settings), whichever folder
-    they were read from: pass one object to every version of a versioned build, and keep it
+    they were read from, and the git walk of an earlier run from the same commit: pass one object to every version of a versioned build, and keep it
     across the rebuilds of `mkdocs serve`. It is not saved here; call `cache.save()`. `jobs`
     sets the number of parsing processes (default: $GOVSITE_JOBS, else every core on machines
     with four or more; 1 parses in this process).
@@ -50,11 +50,12 @@ def load_repository(
         # about every file they may use, and trimmed to the ones they did use below
         candidates = reading.files + find_files(root, list(config.adrs) + list(config.policies))
         candidates.append(config.exceptions)
-        rest = Beside(_read_the_rest, root, config, candidates, with_history, history_from)
+        walks = _Walks(cache)
+        rest = Beside(_read_the_rest, root, config, candidates, with_history, history_from, walks)
         reading.start_workers()
         reading.read_all()
         migrations, f1 = reading.result()
-        documents, history = rest.result()
+        documents, history, walks.added = rest.result()
         # all of it acyclic and long-lived: frozen before collection resumes, the collector
         # never scans it (the first collection would otherwise go through every object)
         keep_from_collector()
@@ -62,7 +63,8 @@ def load_repository(
     paths = [m.path for m in migrations] + [a.path for a in adrs] + [p.path for p in policies]
     paths += [e.path for e in exceptions[:1]]
     if not set(paths) <= set(candidates):  # a reader found a file elsewhere: ask git again
-        history = _history(root, config, paths, with_history, history_from)
+        history = _history(root, config, paths, with_history, history_from, walks)
+    walks.store()
     return Repository(
         root=str(root),
         migrations=tuple(migrations),
@@ -82,8 +84,10 @@ def _read_the_rest(
     candidates: list[str],
     with_history: bool,
     history_from: Optional[tuple[Path, str]],
-) -> tuple[tuple, History]:
-    """ADRs, exceptions register, policy documents, CI configs and the history of `candidates`."""
+    walks: "_Walks",
+) -> tuple[tuple, History, dict[str, bytes]]:
+    """ADRs, exceptions register, policy documents, CI configs and the history of `candidates`,
+    plus the git walks made for it (to be kept by the caller: this may run in another process)."""
     from .adrs import read_adrs
     from .ci_configs import read_ci_jobs
     from .exceptions import read_exceptions
@@ -94,8 +98,8 @@ def _read_the_rest(
         exceptions, f3 = read_exceptions(root, config)
         policies, f4 = read_policies(root, config)
         ci_jobs, f5 = read_ci_jobs(root, config)
-        history = _history(root, config, candidates, with_history, history_from)
-    return (adrs, f2, exceptions, f3, policies, f4, ci_jobs, f5), history
+        history = _history(root, config, candidates, with_history, history_from, walks)
+    return (adrs, f2, exceptions, f3, policies, f4, ci_jobs, f5), history, walks.added
 
 
 def _history(
@@ -104,6 +108,7 @@ def _history(
     paths: list[str],
     with_history: bool,
     history_from: Optional[tuple[Path, str]],
+    walks: "_Walks",
 ) -> History:
     """Git history of `paths`, as the configuration and `history_from` ask for it."""
     history_root, history_rev = history_from or (root, "HEAD")
@@ -113,7 +118,7 @@ def _history(
         return History(status="not-a-repository")
     from .history import read_history
 
-    return read_history(history_root, paths, history_rev)
+    return read_history(history_root, paths, history_rev, walks if walks.cache is not None else None)
 
 
 def _only(history: History, paths: list[str]) -> History:
@@ -126,6 +131,29 @@ def _only(history: History, paths: list[str]) -> History:
     if list(files) == list(history.files):
         return history
     return dataclasses.replace(history, files=files)
+
+
+class _Walks:
+    """The parse cache as a store of git walks, collecting what a run adds.
+
+    History is read in a forked process, where an addition to the cache would be lost with the
+    process: additions are sent back with the history and stored here by `store()`.
+    """
+
+    def __init__(self, cache: Optional[ParseCache]):
+        self.cache = cache
+        self.added: dict[str, bytes] = {}
+
+    def recall(self, key: str) -> Optional[bytes]:
+        return self.added.get(key) or (self.cache.recall(key) if self.cache is not None else None)
+
+    def keep(self, key: str, value: bytes) -> None:
+        self.added[key] = value
+
+    def store(self) -> None:
+        if self.cache is not None:
+            for key, value in self.added.items():
+                self.cache.keep(key, value)
 
 
 class Beside:

@@ -12,6 +12,10 @@ size of the repository:
    renames, so the commit that "added" a file is the one that added its earliest name;
 3. `git for-each-ref refs/tags` lists the tags.
 
+The walk is the costly call (git compares every commit's tree with its parent's), and its output
+depends only on the commit it starts from: given a store (the parse cache), a run from the same
+commit as an earlier one reuses that output and starts two processes instead of three.
+
 Every path in the output is NUL-separated (`-z`), so names with spaces, quotes, newlines or
 non-ASCII letters come through unchanged. The reader never raises: a directory outside git is
 "not-a-repository", a git that is missing or fails is "unavailable".
@@ -32,12 +36,15 @@ branch that changed it, which is what `git log` shows for the file too.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import os
 import posixpath
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Protocol
 
 from ..model import Commit, FileHistory, History
 
@@ -92,18 +99,30 @@ class GitRunner:
         return status, out or b"", err or ""
 
 
-def read_history(root: Path, paths: list[str], rev: str = "HEAD") -> History:
+class WalkStore(Protocol):
+    """Where walks already made are kept (`ParseCache` is one): a walk from a given commit
+    never changes, so a second run from the same commit needs no git process for it."""
+
+    def recall(self, key: str) -> Optional[bytes]: ...
+
+    def keep(self, key: str, value: bytes) -> None: ...
+
+
+def read_history(
+    root: Path, paths: list[str], rev: str = "HEAD", walks: Optional[WalkStore] = None
+) -> History:
     """History of `paths` (POSIX, relative to `root`) and the repository's tags; never raises.
 
     `rev` is the commit the walk starts from: HEAD for the working tree, a release tag when a
-    past version of the site is built from git objects.
+    past version of the site is built from git objects. With `walks`, the walk's output is
+    reused when one from the same commit (same shallow boundary, same `.mailmap`) was kept.
     """
     root = Path(root)
     run = GitRunner(root)
     if not root.is_dir():
         return History(status="not-a-repository")
     try:
-        return _read_history(root, list(paths), run, rev)
+        return _read_history(root, list(paths), run, rev, walks)
     except Exception:  # the boundary: a broken git must not break a docs build
         return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
 
@@ -135,9 +154,12 @@ class _Where:
     shallow: bool
     shallow_file: Path
     head: Optional[str]
+    top: Path  # the work tree's top folder
 
 
-def _read_history(root: Path, paths: list[str], run: GitRunner, rev: str = "HEAD") -> History:
+def _read_history(
+    root: Path, paths: list[str], run: GitRunner, rev: str = "HEAD", walks: Optional[WalkStore] = None
+) -> History:
     where, status = _locate(root, run, rev)
     if where is None:
         files = {} if status == "not-a-repository" else _unknown(paths)
@@ -146,7 +168,8 @@ def _read_history(root: Path, paths: list[str], run: GitRunner, rev: str = "HEAD
         return History(status="no-commits", files=_unknown(paths), git_processes=run.processes)
     boundary = _shallow_boundary(where) if where.shallow else frozenset()
     wanted = {_git_path(where.prefix, p): p for p in paths}
-    files = _file_histories(run, where.head, wanted, boundary)
+    output = _walk(run, where, boundary, walks)
+    files = None if output is None else _file_histories(output, wanted, boundary)
     if files is None:
         return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
     return History(
@@ -175,6 +198,7 @@ def _locate(root: Path, run: GitRunner, rev: str = "HEAD") -> tuple[Optional[_Wh
         shallow=lines[1].strip() == "true",
         shallow_file=root / lines[2],
         head=head if _SHA.match(head) else None,
+        top=root.joinpath(*[".."] * lines[0].count("/")),
     ), "ok"
 
 
@@ -208,13 +232,40 @@ def _read_tags(run: GitRunner) -> list[tuple[str, str, datetime]]:
 # --------------------------------------------------------------------------- following files
 
 
-def _file_histories(
-    run: GitRunner, head: str, wanted: dict[str, str], boundary: frozenset[str]
-) -> Optional[dict[str, FileHistory]]:
-    """One walk over the whole history; None when git cannot walk it (a corrupt repository)."""
-    status, out, _ = run(*WALK_ARGUMENTS, head, "--")
+def _walk(
+    run: GitRunner, where: _Where, boundary: frozenset[str], walks: Optional[WalkStore]
+) -> Optional[bytes]:
+    """The output of one walk over the whole history from `where.head`; None when git cannot
+    walk it (a corrupt repository)."""
+    key = _walk_key(where, boundary) if walks is not None else None
+    if key is not None and (kept := walks.recall(key)) is not None:  # type: ignore[union-attr]
+        return kept
+    status, out, _ = run(*WALK_ARGUMENTS, where.head, "--")
     if status != 0:
         return None
+    if key is not None:
+        walks.keep(key, out)  # type: ignore[union-attr]
+    return out
+
+
+def _walk_key(where: _Where, boundary: frozenset[str]) -> str:
+    """What a walk's output depends on: the commit it starts from, the commits a shallow clone
+    cut off, the author names `.mailmap` maps (read from the work tree), and the arguments."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (where.head or "", *sorted(boundary), *WALK_ARGUMENTS):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    mailmap = where.top / ".mailmap"
+    try:  # git does not follow a symlinked .mailmap; neither is one read here
+        digest.update(mailmap.read_bytes() if stat.S_ISREG(os.lstat(mailmap).st_mode) else b"not a file")
+    except (OSError, ValueError):
+        digest.update(b"no mailmap")
+    return f"git-walk:{digest.hexdigest()}"
+
+
+def _file_histories(
+    out: bytes, wanted: dict[str, str], boundary: frozenset[str]
+) -> dict[str, FileHistory]:
+    """Each wanted file's adding and last commits, from the walk's output."""
     follower = _Follower(dict(wanted))
     for commit, changes in _parse_log(out):
         if commit.sha in boundary:
