@@ -38,6 +38,10 @@ def load_repository(
     The migrations are read here while the other inputs and the git history are read in a
     forked process beside (when the platform and a single-threaded caller allow it): the two
     halves take similar time, and git's own process is the slowest part of the second.
+
+    Everything alive when reading ends is frozen out of the cyclic garbage collector
+    (`gc.freeze`, see `keep_from_collector`): a process that loads repositories again and again
+    can call `generator.cache.release_to_collector()` in between, as `mkdocs serve` does.
     """
     from .files import find_files
     from .migrations import MigrationReading
