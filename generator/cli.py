@@ -149,8 +149,8 @@ examples:
         )
         parser.add_argument(
             "--no-cache", action="store_true",
-            help="parse every migration again instead of reusing results stored under "
-            "$GOVSITE_CACHE_DIR (default: ~/.cache/govsite)",
+            help="parse every migration and walk git history again instead of reusing results "
+            "stored under $GOVSITE_CACHE_DIR (default: ~/.cache/govsite)",
         )
 
     @staticmethod
