@@ -28,12 +28,26 @@ def required_fields(config: Config) -> tuple[str, ...]:
 
 def allowed_values(key: str, config: Config) -> Optional[tuple[str, ...]]:
     """The allowed values of a header key: an exact entry first, else a pattern (`TOUCHES_*`)."""
-    if key in config.allowed_values:
-        return config.allowed_values[key]
-    for pattern in sorted(config.allowed_values):
-        if fnmatch.fnmatchcase(key, pattern):
-            return config.allowed_values[pattern]
-    return None
+    return _allowed(key, config)[0]
+
+
+def _allowed(key: str, config: Config) -> tuple[Optional[tuple[str, ...]], frozenset[str]]:
+    """(allowed values, the same case-folded) of `key`, worked out once per key and table:
+    every field of every header asks."""
+    table = config.allowed_values
+    if _ALLOWED[0] is not table:
+        _ALLOWED[:] = [table, {}]
+    known = _ALLOWED[1]
+    if key not in known:
+        allowed = table.get(key)
+        if allowed is None:
+            pattern = next((p for p in sorted(table) if fnmatch.fnmatchcase(key, p)), None)
+            allowed = table[pattern] if pattern is not None else None
+        known[key] = (allowed, frozenset(a.casefold() for a in allowed or ()))
+    return known[key]
+
+
+_ALLOWED: list = [None, {}]  # [the allowed_values table the answers are for, key -> answer]
 
 
 def _with_header(ctx: Context) -> Iterator[Migration]:
@@ -146,11 +160,11 @@ def metadata_field_missing(ctx: Context) -> Iterable[Finding]:
 
 
 def _invalid_value(field: HeaderField, config: Config) -> Optional[str]:
-    allowed = allowed_values(field.key, config)
+    allowed, folded = _allowed(field.key, config)
     value = field.value.strip()
     if allowed is None or not value:
         return None
-    if value.casefold() in {a.casefold() for a in allowed}:
+    if value.casefold() in folded:
         return None
     return f"{field.key} is '{shorten(value)}'; allowed values: {', '.join(allowed)}"
 

@@ -412,9 +412,10 @@ def domain_flag_without_doc_ref(ctx: Context) -> Iterable[Finding]:
     ```
     """
     for migration in ctx.repo.migrations:
-        if has_doc_reference(migration):
+        flags = list(_flags_set(migration))
+        if not flags or has_doc_reference(migration):
             continue
-        for field in _flags_set(migration):
+        for field in flags:
             yield ctx.finding(
                 "GOV602",
                 Location(migration.path, field.line),
