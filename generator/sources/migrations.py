@@ -30,7 +30,7 @@ import tokenize
 from pathlib import Path
 from typing import Optional
 
-from ..cache import ParseCache, content_key, gc_paused
+from ..cache import ParseCache, content_key, gc_paused, keep_from_collector
 from ..config import Config
 from ..model import (
     Comment,
@@ -87,7 +87,9 @@ def read_migrations(
     same, in the same order, either way.
     """
     with gc_paused():
-        return start_reading_migrations(root, config, cache, jobs).result()
+        result = start_reading_migrations(root, config, cache, jobs).result()
+        keep_from_collector()  # as load_repository does: long-lived, acyclic
+    return result
 
 
 def start_reading_migrations(
