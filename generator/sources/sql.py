@@ -1,11 +1,11 @@
 """Raw SQL from migrations, classified into the same `kind` vocabulary as `op.*` calls.
 
-For PostgreSQL (the default dialect) pglast, the server's own parser, reads the text first; sqlglot
-reads the other dialects, PostgreSQL text with comments in it, and whatever pglast rejects, and
-what sqlglot can only keep as an opaque `Command` (row level security, policies, `DO` blocks)
-goes to pglast again statement by statement. Text that is only partly known (an f-string, a template with variables) is
-classified from its known beginning by `dynamic_sql`, and marked dynamic so the rules can say it
-was not verified. Nothing here raises: what cannot be parsed becomes kind "other" with `error`.
+For PostgreSQL (the default dialect) pglast, the server's own parser, reads the text first.
+sqlglot reads the other dialects, PostgreSQL text with comments in it and whatever pglast
+rejects; what sqlglot can only keep as an opaque `Command` (row level security, policies, `DO`
+blocks) goes to pglast again, statement by statement. Text that is only partly known (an
+f-string, a template with variables) is classified from its known beginning by `dynamic_sql`,
+and marked dynamic so the rules can say it was not verified. Nothing here raises: what cannot be parsed becomes kind "other" with `error`.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _alone_for_pglast(text: str) -> bool:
 
     It is the faster of the two (C against Python) and the authority on PostgreSQL, and its
     readings are made to equal sqlglot's for every statement both understand (tests compare
-    them). Only comments keep a text on the long road: pglast counts a comment as part of the
+    them; pglast also knows a trigger's table). Only comments keep a text on the long road: pglast counts a comment as part of the
     statement it stands in, while the statement texts shown and matched elsewhere leave them
     out.
     """
