@@ -352,3 +352,29 @@ def test_the_next_process_reuses_the_git_walk_of_the_same_commit(make_git_repo, 
     assert second.history.files == first.history.files and second.history.status == "ok"
     assert (second_cache.hits, second_cache.misses) == (3, 0)  # walks are not counted as parses
     assert warnings == []
+
+
+def test_mkdocs_serve_rebuilds_before_the_next_commit_start_no_git_walk(make_git_repo, tmp_path, monkeypatch):
+    """Saving a file under `mkdocs serve` rebuilds the site; until HEAD moves, the history walk
+    of the first build is reused, and it still dates the migrations."""
+    import yaml
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("GOVSITE_CACHE_DIR", str(tmp_path / "cache"))
+    repo = make_git_repo([("2026-01-05T09:00:00Z", three_migrations())])
+    (repo / "docs").mkdir()
+    mkdocs_yml = repo / "mkdocs.yml"
+    mkdocs_yml.write_text(yaml.safe_dump({
+        "site_name": "Governance", "site_dir": str(tmp_path / "site"), "plugins": ["governance"],
+    }))
+    config = load_config(str(mkdocs_yml))
+    plugin = config.plugins["governance"]
+    plugin.on_startup(command="serve", dirty=False)
+    plugin.on_config(config)
+    first = plugin.analysis.repo.history
+    (repo / "alembic" / "versions" / "a1.py").write_text(migration("a1") + "\n# reviewed again\n")
+    plugin.on_config(config)  # what the next rebuild does
+    again = plugin.analysis.repo.history
+    assert (first.git_processes, again.git_processes) == (3, 2)
+    assert again.files["alembic/versions/a1.py"].added == first.files["alembic/versions/a1.py"].added
+    assert again.files["alembic/versions/a1.py"].added is not None
