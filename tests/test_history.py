@@ -393,3 +393,13 @@ def test_each_release_tag_keeps_its_own_walk(make_git_repo):
     assert at_tag.files["alembic/versions/b2.py"].added is None  # not there yet at v1
     assert at_head.files["alembic/versions/b2.py"].added is not None
     assert at_head.git_processes == 3 and len(walks.kept) == 2
+
+
+def test_a_kept_walk_that_is_not_git_output_is_walked_again(make_git_repo):
+    root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"})])
+    walks = DictWalks()
+    first = read_history(root, ["alembic/versions/a1.py"], walks=walks)
+    for key in walks.kept:
+        walks.kept[key] = {"not": "a walk"}
+    again = read_history(root, ["alembic/versions/a1.py"], walks=walks)
+    assert again.git_processes == 3 and again.files == first.files

@@ -238,8 +238,8 @@ def _walk(
     """The output of one walk over the whole history from `where.head`; None when git cannot
     walk it (a corrupt repository)."""
     key = _walk_key(where, boundary) if walks is not None else None
-    if key is not None and (kept := walks.recall(key)) is not None:  # type: ignore[union-attr]
-        return kept
+    if key is not None and isinstance(kept := walks.recall(key), bytes):  # type: ignore[union-attr]
+        return kept  # anything else under the key is not a walk this reader kept: walk again
     status, out, _ = run(*WALK_ARGUMENTS, where.head, "--")
     if status != 0:
         return None
