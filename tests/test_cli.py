@@ -394,3 +394,34 @@ def test_progress_goes_to_the_terminal_and_never_into_the_report(destructive_rep
     assert json.loads(report)["summary"]["migrations"] == 1
     assert "govsite: reading" in terminal
     assert terminal.endswith("\r\x1b[K")  # the progress line is erased when done
+
+
+def govsite_commands_in(text: str) -> list[list[str]]:
+    """The argument lists of every `govsite ...` command line in a workflow's `run:` steps or
+    a hook's `entry:` (shell tails such as `|| true` cut off)."""
+    import shlex
+
+    commands = []
+    for line in text.splitlines():
+        line = line.strip().removeprefix("- ")
+        for key in ("run:", "entry:"):
+            if line.startswith(key) and "govsite " in line:
+                words = shlex.split(line[len(key):].split("||")[0])
+                commands.append(words[words.index("govsite") + 1:])
+    return commands
+
+
+@pytest.mark.parametrize("ready_made", [".pre-commit-hooks.yaml", "examples/ci/governance.yml"])
+def test_ready_made_ci_files_use_only_commands_and_options_govsite_has(ready_made):
+    """Teams copy these files as they are: each govsite command in them must parse."""
+    import yaml
+
+    from generator.cli import build_parser
+
+    text = (ROOT / ready_made).read_text(encoding="utf-8")
+    yaml.safe_load(text)  # a file that is not YAML would break the team's CI at once
+    commands = govsite_commands_in(text)
+    assert commands
+    for arguments in commands:
+        args = build_parser(arguments).parse_args(arguments)
+        assert args.command == arguments[0]
