@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -639,7 +640,10 @@ def file_access_log(monkeypatch) -> Iterator[list[str]]:
     def logged_os_open(path, flags, mode=0o777, *, dir_fd=None):
         if dir_fd is None:
             note(path)
-        return real_os_open(path, flags, mode, dir_fd=dir_fd)
+        descriptor = real_os_open(path, flags, mode, dir_fd=dir_fd)
+        if dir_fd is not None:  # opened relative to a folder: log what was really opened
+            note(os.readlink(f"/proc/self/fd/{descriptor}"))
+        return descriptor
 
     def logged_scandir(path="."):
         note(path)
@@ -650,6 +654,9 @@ def file_access_log(monkeypatch) -> Iterator[list[str]]:
         return real_listdir(path)
 
     with monkeypatch.context() as patch:
+        # everything in this process, where the log is: no forked reader (ADRs and history are
+        # otherwise read in a process beside, whose opens this log would never see)
+        patch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
         for owner, name, replacement in (
             (builtins, "open", logged_open),
             (io, "open", logged_open),

@@ -200,7 +200,9 @@ def read_bytes(
 
 
 _PLAIN_OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-_CAN_OPEN_PLAINLY = os.open in os.supports_dir_fd and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
+# POSIX opens relative to a folder (openat); asked of the platform, not of `os.open` itself,
+# which a caller may have wrapped
+_CAN_OPEN_PLAINLY = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
 
 
 def _read_plainly(root: Path, rel: str, limit: int) -> Optional[bytes]:
@@ -233,7 +235,7 @@ def _read_plainly(root: Path, rel: str, limit: int) -> Optional[bytes]:
         while len(data) < wanted and (more := os.read(descriptors[-1], wanted - len(data))):
             data += more
         return data if len(data) <= info.st_size else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, NotImplementedError):
         return None
     finally:
         for descriptor in descriptors:
