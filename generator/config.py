@@ -182,24 +182,17 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     return value
 
 
-def _inside(root: Path, path: Path) -> bool:
-    """A repository's own configuration must not lead the tool to read files elsewhere."""
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except (ValueError, OSError, RuntimeError):
-        return False
-
-
 def load_config(root: Path, explicit: Optional[Path] = None) -> Config:
     """Read `govsite.toml` (or an explicit file), else `[tool.govsite]` in pyproject.toml."""
+    from .sources.files import inside  # here: the readers import this module
+
     candidates = [explicit] if explicit else [root / "govsite.toml", root / "pyproject.toml"]
     for path in candidates:
         if path is None or not path.is_file():
             if explicit:
                 raise ConfigError("configuration file not found", str(explicit))
             continue
-        if not explicit and not _inside(root, path):
+        if not explicit and not inside(root, path):  # its own settings must not lead elsewhere
             raise ConfigError("is a link to a file outside the repository; not read", str(path))
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
