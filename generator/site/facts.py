@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cached_property
-from typing import Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 from urllib.parse import unquote
 
 from ..config import Config
@@ -406,16 +406,17 @@ class SiteFacts:
 
     @cached_property
     def adr_by_id(self) -> dict[str, Adr]:
-        found: dict[str, Adr] = {}
-        for a in sorted(self.repo.adrs, key=lambda a: a.path):
-            found.setdefault(a.id, a)
-        return found
+        return self._first_adr_by(lambda a: a.id)
 
     @cached_property
     def adr_by_number(self) -> dict[int, Adr]:
-        found: dict[int, Adr] = {}
+        return self._first_adr_by(lambda a: a.number)
+
+    def _first_adr_by(self, key: Callable[[Adr], Any]) -> dict[Any, Adr]:
+        """ADRs by `key`; where two share one, the first by path is the one linked."""
+        found: dict[Any, Adr] = {}
         for a in sorted(self.repo.adrs, key=lambda a: a.path):
-            found.setdefault(a.number, a)
+            found.setdefault(key(a), a)
         return found
 
     @cached_property
