@@ -59,11 +59,6 @@ def mkdocs_build(
     )
 
 
-def govsite(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run a govsite site command (`generate`, `build`, `serve`) in a fresh interpreter."""
-    return run_python("-m", "generator", *args, cwd=cwd)
-
-
 def make_example_history(dest: Path) -> Path:
     """The example as a git repository with its dated history (`examples/make_history.py`)."""
     result = run_python(str(ROOT / "examples" / "make_history.py"), "--dest", str(dest))

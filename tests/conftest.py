@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +40,29 @@ def private_parse_cache(tmp_path_factory):
     yield
     if before is None:
         os.environ.pop("GOVSITE_CACHE_DIR", None)
+
+
+def govsite(
+    *args: str, cwd: Path = ROOT, env: Optional[Mapping[str, str]] = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """`python -m generator ARGS...` in a fresh interpreter, as a user or CI runs it.
+
+    No terminal and no debug mode; this checkout's `generator` comes first on the path; output
+    is captured as text (undecodable bytes shown as escapes, never an error in the test).
+    """
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GOVSITE_DEBUG")}
+    environment["PYTHONPATH"] = str(ROOT) + os.pathsep + environment.get("PYTHONPATH", "")
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=cwd, env=environment, capture_output=True,
+        text=True, encoding="utf-8", errors="backslashreplace", timeout=timeout,
+    )
+
+
+@pytest.fixture
+def no_outer_repository(tmp_path, monkeypatch):
+    """Git must not find a repository above the test's temporary folder (this checkout's own)."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from browser_support import (
     broken_internal_links,
     build_example_site,
     chromium_browser,
-    govsite,
     serve_directory,
 )
-from conftest import migration
+from conftest import govsite, migration
 
 DROP_MIGRATION = "governance/migrations/15788671358b/"
 DROP_MIGRATION_ID = "202603161400"

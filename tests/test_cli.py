@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, migration
+from conftest import ROOT, govsite, migration
 
 from generator.cli import main
 from generator.rules import CATALOG
@@ -58,17 +58,6 @@ def drop_table_migration(comment: str = "") -> str:
 
 def line_of(source: str, needle: str) -> int:
     return next(i for i, line in enumerate(source.splitlines(), 1) if needle in line)
-
-
-def govsite(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m generator ...` the way a user or CI would, without a terminal."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GOVSITE_DEBUG")}
-    environment["PYTHONPATH"] = str(ROOT) + os.pathsep + environment.get("PYTHONPATH", "")
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=cwd, env=environment, capture_output=True, text=True, encoding="utf-8", timeout=120,
-    )
 
 
 @pytest.fixture

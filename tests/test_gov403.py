@@ -34,10 +34,7 @@ REGISTER = "db/schema/EXCEPTIONS.md"
 FIX = "alembic/versions/b7_orders_index.py"
 OTHER = "alembic/versions/c9_follow_up.py"
 
-
-@pytest.fixture(autouse=True)
-def no_outer_repository(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+pytestmark = pytest.mark.usefixtures("no_outer_repository")
 
 
 # --------------------------------------------------------------------------- model-object checks

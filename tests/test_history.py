@@ -13,6 +13,8 @@ from generator.sources.history import read_history, release_tags
 
 UTC = timezone.utc
 
+pytestmark = pytest.mark.usefixtures("no_outer_repository")
+
 
 def at(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
@@ -32,12 +34,6 @@ def commit_as(root: Path, author: str, when: str, files: dict[str, str]) -> str:
     sha = repo.index.commit("more", author=actor, committer=actor, author_date=stamp, commit_date=stamp).hexsha
     repo.close()
     return sha
-
-
-@pytest.fixture(autouse=True)
-def no_outer_repository(tmp_path, monkeypatch):
-    """Git must not find a repository above the temporary directory."""
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
 
 
 # --------------------------------------------------------------------------- what was added when

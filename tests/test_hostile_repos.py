@@ -28,7 +28,7 @@ from typing import Callable, Iterator, Mapping, Optional, Union
 
 import pytest
 import yaml
-from conftest import ROOT, migration, write_files
+from conftest import ROOT, govsite, migration, write_files
 
 from generator.config import Config, ConfigError, load_config
 from generator.graph import RevisionGraph
@@ -56,8 +56,8 @@ Prepare = Callable[[Path, Path], None]  # (repository, a folder outside it)
 # --------------------------------------------------------------------------- running govsite
 
 
-def govsite(*args: str) -> subprocess.CompletedProcess:
-    """`python <args>` in a fresh interpreter, as CI runs govsite (no terminal, no debug mode)."""
+def python_run(*args: str) -> subprocess.CompletedProcess:
+    """`python ARGS...` in a fresh interpreter with govsite's environment (for a measuring wrapper)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GOVSITE_DEBUG")}
     environment["PYTHONPATH"] = str(ROOT) + os.pathsep + environment.get("PYTHONPATH", "")
     return subprocess.run(
@@ -74,7 +74,7 @@ def assert_handled(result: subprocess.CompletedProcess, allowed: tuple[int, ...]
 
 
 def validate_json(repo: Path) -> dict:
-    result = govsite("-m", "generator", "validate", str(repo), "--format", "json")
+    result = govsite("validate", str(repo), "--format", "json")
     assert_handled(result)
     report = json.loads(result.stdout)
     assert report["version"] == 1
@@ -522,7 +522,7 @@ def test_fifty_megabyte_migration_is_reported_within_bounded_memory(huge_repo):
         pytest.skip("measuring peak memory needs Linux's /proc")
     findings = check(huge_repo)
     assert "bytes" in messages_at(findings, "GOV802", B2, 1)[0]
-    result = govsite("-c", PEAK_MEMORY, "validate", str(huge_repo), "--format", "json")
+    result = python_run("-c", PEAK_MEMORY, "validate", str(huge_repo), "--format", "json")
     assert_handled(result)
     assert ("GOV802", B2, 1) in reported(json.loads(result.stdout))
     peak = int(result.stderr.rsplit("peak-rss-kb=", 1)[1].split()[0]) * 1024
@@ -720,7 +720,7 @@ def test_no_file_outside_the_repository_is_opened_or_listed(escaping_repo, outsi
 
 def test_reports_never_show_text_from_outside_the_repository(escaping_repo):
     for fmt in ("text", "sarif", "github"):
-        result = govsite("-m", "generator", "validate", str(escaping_repo), "--format", fmt)
+        result = govsite("validate", str(escaping_repo), "--format", fmt)
         assert_handled(result, allowed=(1,))
         assert MARKER not in result.stdout + result.stderr, fmt
     report = validate_json(escaping_repo)
@@ -742,10 +742,10 @@ def test_every_report_format_survives_hostile_paths(make_repo, outside):
     report = validate_json(repo)
     paths = {f["path"] for f in report["findings"]}
     assert {"../*", f"{VERSIONS}/caf\\xe9.py", f"{VERSIONS}/two\nlines.py", B2} <= paths
-    sarif = govsite("-m", "generator", "validate", str(repo), "--format", "sarif")
+    sarif = govsite("validate", str(repo), "--format", "sarif")
     assert_handled(sarif, allowed=(1,))
     validate_sarif(json.loads(sarif.stdout))
-    github = govsite("-m", "generator", "validate", str(repo), "--format", "github")
+    github = govsite("validate", str(repo), "--format", "github")
     assert_handled(github, allowed=(1,))
     annotations = [line for line in github.stdout.splitlines() if line.startswith("::")]
     assert len(annotations) == len(report["findings"])
@@ -843,7 +843,7 @@ def test_built_site_keeps_path_like_ids_inside_and_escaped(pathlike_repo, tmp_pa
     settings = tmp_path / "govsite.toml"
     settings.write_text('disable = ["GOV801"]\n', encoding="utf-8")  # "a-b" would fail the build
     site = tmp_path / "out" / "site"
-    result = govsite("-m", "generator", "build", str(pathlike_repo), "--site-dir", str(site),
+    result = govsite("build", str(pathlike_repo), "--site-dir", str(site),
                      "--config", str(settings))
     assert_handled(result, allowed=(0,))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["site"]
@@ -868,7 +868,7 @@ def test_hostile_files_in_git_history_are_reported(make_git_repo):
     loaded = load_repository(repo, Config())
     assert loaded.history.status == "ok" and loaded.history.of(odd_name).added is not None
     assert odd_name in {f["path"] for f in validate_json(repo)["findings"]}
-    text = govsite("-m", "generator", "validate", str(repo))
+    text = govsite("validate", str(repo))
     assert_handled(text, allowed=(1,))
     assert "tab\tand\\nnewline.py:" in text.stdout  # still one line per finding
 
@@ -877,7 +877,7 @@ def test_hostile_files_in_git_history_are_reported(make_git_repo):
 
 
 def build(repo: Path, site: Path) -> subprocess.CompletedProcess:
-    return govsite("-m", "generator", "build", str(repo), "--site-dir", str(site))
+    return govsite("build", str(repo), "--site-dir", str(site))
 
 
 @pytest.fixture
@@ -922,10 +922,10 @@ def test_mkdocs_build_failing_on_findings_leaves_the_previous_site_exactly(make_
     repo = make_repo({A1: GOOD_ROOT, "mkdocs.yml": yaml.dump(settings), "docs/index.md": "# Team\n"})
     site = tmp_path / "published" / "site"
     mkdocs = ("-m", "mkdocs", "build", "-f", str(repo / "mkdocs.yml"), "-d", str(site))
-    assert_handled(govsite(*mkdocs), allowed=(0,))
+    assert_handled(python_run(*mkdocs), allowed=(0,))
     digest = tree_digest(site)
     write_files(repo, {B2: SYNTAX_ERROR})
-    result = govsite(*mkdocs)
+    result = python_run(*mkdocs)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"{B2}:" in result.stderr
     assert_untouched(site, digest)

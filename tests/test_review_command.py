@@ -30,6 +30,8 @@ PACK_KEYS = {
     "open_findings", "policies",
 }
 
+pytestmark = pytest.mark.usefixtures("no_outer_repository")
+
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
@@ -41,12 +43,6 @@ def example(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stderr
     return dest
-
-
-@pytest.fixture(autouse=True)
-def no_outer_repository(tmp_path, monkeypatch):
-    """A repository made without git must not borrow the history of a directory above it."""
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
 
 
 @pytest.fixture

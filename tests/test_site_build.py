@@ -15,11 +15,10 @@ from browser_support import (
     EXAMPLE,
     ROOT,
     build_example_site,
-    govsite,
     mkdocs_build,
     tree_digest,
 )
-from conftest import migration
+from conftest import govsite, migration
 
 DROP_WITHOUT_BYPASS = migration(
     "b2",

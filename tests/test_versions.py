@@ -18,12 +18,11 @@ import pytest
 from browser_support import (
     PageWatch,
     chromium_browser,
-    govsite,
     make_example_history,
     serve_directory,
     tree_digest,
 )
-from conftest import migration
+from conftest import govsite, migration
 from generator.site.build import main as site_main
 from generator.site.build import resolve_config
 from generator.site.versions import build_versions, export_tree, redirect_page
