@@ -21,7 +21,7 @@ import signal
 import sys
 from typing import Any, Callable, Iterator, Optional, Sequence
 
-from . import __version__
+from .version import __version__
 from .commands import SUBCOMMANDS, Subcommand
 from .commands.common import EXIT_USAGE, CommandError
 from .config import ConfigError
