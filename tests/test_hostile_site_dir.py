@@ -193,9 +193,9 @@ def wait_for_mkdocs(process: subprocess.Popen, site: Path, tmp: Path) -> None:
     """Wait until the build holds its staging folder and MkDocs' temporary configuration."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        found = debris(site, tmp)
-        if any(n.startswith(".site.building-") for n in found) and \
-                any(n.startswith("govsite-mkdocs-") for n in found):
+        marked = [*site.parent.glob(f".site.building-*/{LOCK_FILE}"),
+                  *tmp.glob(f"govsite-mkdocs-*/{LOCK_FILE}")]
+        if {p.parent.name.partition("-")[0] for p in marked} == {".site.building", "govsite"}:
             return
         if process.poll() is not None:
             pytest.fail(f"the build ended before MkDocs started: {process.communicate()}")

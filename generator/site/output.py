@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
@@ -154,7 +155,9 @@ class Owned:
         self.path = path
         self._lock = os.open(path / LOCK_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         if fcntl is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a file system without locks: the folder then always looks in use, never stale
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.write(self._lock, f"{os.getpid()}\n".encode("ascii"))
 
     def release(self) -> None:
@@ -167,13 +170,27 @@ class Owned:
         self._lock = None
 
     def remove(self) -> None:
+        """Delete the folder, its mark last: interrupted half-way, it is still stale debris."""
+        with contextlib.suppress(OSError), os.scandir(self.path) as entries:
+            for entry in entries:
+                if entry.name == LOCK_FILE:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
         self.release()
         shutil.rmtree(self.path, ignore_errors=True)
 
 
 def make_owned(prefix: str, parent: Optional[Path] = None) -> Owned:
     """A new marked folder named `prefix...` in `parent` (default: the temporary directory)."""
-    return Owned(Path(tempfile.mkdtemp(prefix=prefix, dir=parent)))
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        return Owned(path)
+    except BaseException:  # interrupted before the mark was made: nothing would remove it
+        shutil.rmtree(path, ignore_errors=True)
+        raise
 
 
 @contextlib.contextmanager
@@ -183,13 +200,15 @@ def owned_temporary_directory(prefix: str) -> Iterator[Path]:
     The caller gets an empty folder inside the marked one, so the mark is never among its files.
     """
     remove_stale(Path(tempfile.gettempdir()), (prefix,))
-    owned = make_owned(prefix)
+    owned = None
     try:
+        owned = make_owned(prefix)
         work = owned.path / "work"
         work.mkdir()
         yield work
     finally:
-        owned.remove()
+        if owned is not None:
+            owned.remove()
 
 
 def remove_stale(parent: Path, prefixes: Sequence[str]) -> list[Path]:
@@ -215,7 +234,9 @@ def _abandoned(folder: Path) -> bool:
     try:
         handle = os.open(folder / LOCK_FILE, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
-        return False  # no mark: not a folder govsite made (or one just released)
+        # no mark: not govsite's, or one just released; or killed before marking it, which
+        # leaves it empty (and removing an empty folder nobody touched for an hour loses nothing)
+        return _empty_and_old(folder)
     try:
         if fcntl is not None:
             try:
@@ -226,6 +247,13 @@ def _abandoned(folder: Path) -> bool:
         return not _pid_alive(os.read(handle, 32))
     finally:
         os.close(handle)
+
+
+def _empty_and_old(folder: Path, seconds: float = 3600) -> bool:
+    try:
+        return not _has_entries(folder) and time.time() - folder.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _pid_alive(text: bytes) -> bool:
@@ -261,7 +289,11 @@ def start_staging(target: Path) -> Owned:
             f"cannot write the site folder {target}: cannot create files in {parent} "
             f"({exc.strerror or exc})"
         ) from None
-    (staging.path / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8")
+    try:
+        (staging.path / SITE_MARKER).write_text(SITE_MARKER_TEXT, encoding="utf-8")
+    except BaseException:
+        staging.remove()
+        raise
     return staging
 
 
@@ -277,11 +309,16 @@ def swap_in(staging: Owned, target: Path) -> None:
             staging.path.rename(target)
             return
         retired = make_owned(retired_prefix(target), target.parent)
-        target.rename(retired.path / target.name)
+        try:
+            target.rename(retired.path / target.name)
+        except BaseException:
+            retired.remove()
+            raise
         try:
             staging.path.rename(target)
         except BaseException:
             (retired.path / target.name).rename(target)
+            retired.remove()
             raise
         retired.remove()
     except OSError as exc:
