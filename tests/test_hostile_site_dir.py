@@ -75,6 +75,8 @@ def test_site_dir_that_is_holds_or_lies_inside_an_input_is_refused(repo, where):
     before = inventory(repo)
     result = govsite("build", str(repo), "--site-dir", str(repo / where))
     refused(result)
+    assert "would replace the repository" in result.stderr if where == "." else \
+        "an input of the repository" in result.stderr
     assert inventory(repo) == before
 
 

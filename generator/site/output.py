@@ -31,6 +31,7 @@ from ..model import Finding
 SITE_MARKER = ".govsite-site"
 SITE_MARKER_TEXT = "This folder was built by govsite; the next build replaces it as a whole.\n"
 #: In a staging or temporary folder while the build using it runs: the owner's pid, locked.
+#: Both names start with a dot: MkDocs, cleaning its site folder, leaves such files alone.
 LOCK_FILE = ".govsite-building"
 #: Prefixes of govsite's temporary folders in the system's temporary directory.
 TEMPORARY_PREFIXES = ("govsite-mkdocs-", "govsite-docs-", "govsite-release-", "govsite-serve-")
@@ -67,8 +68,8 @@ def check_site_dir(
     clash = _input_clash(root, target, config, config_file)
     if clash is not None:
         raise SiteDirError(
-            f"site folder {target} would replace {clash}, an input of the repository; "
-            "choose a folder outside the repository's inputs (default: REPO/site)"
+            f"site folder {target} {clash}, an input of the repository; a site folder is "
+            "replaced as a whole, so choose one outside the inputs (default: REPO/site)"
         )
     if target.exists() and not target.is_dir():
         raise SiteDirError(f"site folder {target} exists and is not a folder; not replacing it")
@@ -92,17 +93,17 @@ def _has_entries(folder: Path) -> bool:
 def _input_clash(
     root: Path, target: Path, config: Config, config_file: Optional[Path]
 ) -> Optional[str]:
-    """The first input that the site folder is, holds or lies inside, as a relative path."""
+    """How the site folder meets the first input it is, holds or lies inside ("holds docs")."""
     folders, files = input_paths(root, config)
     if config_file is not None:
         files.append(Path(config_file).resolve())
-    for folder in folders:
-        if folder != root and (folder == target or folder.is_relative_to(target)
-                               or target.is_relative_to(folder)):
-            return _shown(root, folder)
-    for file in files:
-        if file == target or file.is_relative_to(target):
-            return _shown(root, file)
+    for path in [*(f for f in folders if f != root), *files]:
+        if path == target:
+            return f"is {_shown(root, path)}"
+        if path.is_relative_to(target):
+            return f"holds {_shown(root, path)}"
+        if target.is_relative_to(path):
+            return f"lies inside {_shown(root, path)}"
     return None
 
 
