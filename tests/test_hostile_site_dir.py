@@ -96,6 +96,14 @@ def test_site_dir_holding_the_repository_is_refused(repo):
     assert inventory(repo) == before
 
 
+def test_site_dir_that_is_a_link_to_the_repository_is_refused(repo, tmp_path):
+    link = tmp_path / "published"
+    link.symlink_to(repo, target_is_directory=True)
+    before = inventory(repo)
+    refused(govsite("build", str(repo), "--site-dir", str(link), "--force"))
+    assert inventory(repo) == before and link.is_symlink()
+
+
 def test_site_dir_that_is_a_configured_input_folder_is_refused(make_repo):
     repo = make_repo({
         "services/db/versions/a1.py": migration("a1", None),

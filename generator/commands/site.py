@@ -39,7 +39,6 @@ from ..site.output import (
 from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    EXIT_USAGE,
     CommandError,
     add_config_option,
     add_fail_on_option,
@@ -59,8 +58,15 @@ def _prepare(args: argparse.Namespace) -> tuple[Path, Config]:
     return root, resolve_config(root, args.config, fail_on=args.fail_on)
 
 
-def _exit_status(exc: SiteBuildError) -> int:
-    return EXIT_USAGE if exc.configuration else EXIT_FINDINGS
+def _build_failed(exc: SiteBuildError, target: Path) -> int:
+    """MkDocs failed: exit 1 as for findings, or 2 through the one error printer when its
+    configuration was to blame."""
+    message = f"build failed: {exc}; {target} left unchanged"
+    clear_progress()
+    if exc.configuration:
+        raise CommandError(message)
+    print(message, file=sys.stderr)
+    return EXIT_FINDINGS
 
 
 # --------------------------------------------------------------------------- govsite generate
@@ -200,9 +206,7 @@ def run_build(args: argparse.Namespace, root: Path, config: Config, target: Path
         build_site(root, target, analysis, config_file=args.config, fail_on=args.fail_on,
                    force=args.force)
     except SiteBuildError as exc:
-        clear_progress()
-        print(f"build failed: {exc}; {target} left unchanged", file=sys.stderr)
-        return _exit_status(exc)
+        return _build_failed(exc, target)
     clear_progress()
     print(
         f"built {target}: {len(analysis.pages)} governance pages, "
@@ -232,9 +236,7 @@ def run_versioned_build(
               f"{target} left unchanged", file=sys.stderr)
         return EXIT_FINDINGS
     except SiteBuildError as exc:
-        clear_progress()
-        print(f"build failed: {exc}; {target} left unchanged", file=sys.stderr)
-        return _exit_status(exc)
+        return _build_failed(exc, target)
     finally:
         cache.save()  # what was parsed stays useful whether or not the build succeeded
     clear_progress()
@@ -287,6 +289,5 @@ examples:
                 try:
                     serve(config_file=str(mkdocs_yml), dev_addr=args.dev_addr, livereload=True)
                 except (ConfigurationError, Abort) as exc:
-                    print(f"serve failed: {exc}", file=sys.stderr)
-                    return EXIT_USAGE
+                    raise CommandError(f"serve failed: {exc}") from None
         return EXIT_OK
