@@ -541,3 +541,37 @@ def test_subcommands_all_live_in_generator_commands():
         assert command.target.startswith("generator.commands."), command
         implementation = command.load()
         assert callable(implementation.add_arguments) and callable(implementation.run)
+
+
+# --------------------------------------------------------------------------- interruption
+
+
+def test_interrupted_command_exits_130_and_leaves_signal_handlers_as_they_were(monkeypatch):
+    import signal
+
+    import generator.commands.rules as rules
+
+    before = signal.getsignal(signal.SIGTERM)
+    seen = []
+
+    def interrupted(args):
+        seen.append(signal.getsignal(signal.SIGTERM))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rules, "run", interrupted)
+    assert main(["rules"]) == 130
+    assert seen and seen[0] is not before  # while it ran, SIGTERM was turned into an interrupt
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_sigterm_while_a_command_runs_exits_143(monkeypatch):
+    import signal
+
+    import generator.commands.rules as rules
+
+    def terminated(args):
+        signal.raise_signal(signal.SIGTERM)
+        return 0
+
+    monkeypatch.setattr(rules, "run", terminated)
+    assert main(["rules"]) == 128 + signal.SIGTERM
