@@ -8,6 +8,7 @@ MkDocs governance site from the result.
 from .config import Config, ConfigError, load_config
 from .model import Finding, Location, Repository, Severity
 from .sources import load_repository
+from .version import __version__
 
 __all__ = [
     "Config",
@@ -19,5 +20,3 @@ __all__ = [
     "load_config",
     "load_repository",
 ]
-
-__version__ = "0.1.0"

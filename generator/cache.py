@@ -57,7 +57,7 @@ _PARSE_CODE = (
 @functools.cache
 def tool_version() -> str:
     """Package version, store format, Python version and a digest of the parsing code."""
-    from . import __version__
+    from .version import __version__
 
     package = Path(__file__).resolve().parent
     digest = hashlib.blake2b(digest_size=8)

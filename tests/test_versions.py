@@ -23,7 +23,7 @@ from browser_support import (
     tree_digest,
 )
 from conftest import govsite, migration
-from generator.site.build import main as site_main
+from generator.cli import main
 from generator.site.build import resolve_config
 from generator.site.versions import build_versions, export_tree, redirect_page
 from generator.sources.history import GitRunner
@@ -89,7 +89,7 @@ def build(root: Path, site: Path, **options):
 
 
 def cli(*args: str) -> int:
-    return site_main(["build", *map(str, args)])
+    return main(["build", *map(str, args)])
 
 
 # --------------------------------------------------------------------------- the example

@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..cli import EXIT_OK, CommandError, Status, emit, repository_root
 from ..config import load_config
 from ..model import Adr, Migration, Operation
 from ..report import plural, printable
@@ -36,6 +35,15 @@ from ..site.facts import (
 from ..site.markup import EMPTY, md_cell, md_code, md_text
 from ..site.pages import day, moment
 from ..site.review import DestructiveChange, PolicyReview, ReviewPack, pack_for
+from .common import (
+    EXIT_OK,
+    CommandError,
+    Status,
+    add_config_option,
+    add_repository_argument,
+    emit,
+    repository_root,
+)
 
 FORMATS = ("text", "markdown", "json")
 JSON_VERSION = 1
@@ -87,10 +95,7 @@ def quarter_argument(text: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "repo", nargs="?", default=".", metavar="REPO",
-        help="repository root (default: the current directory)",
-    )
+    add_repository_argument(parser, "to review")
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--quarter", metavar="YYYYQn", type=quarter_argument, default=None,
@@ -104,11 +109,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
     )
-    parser.add_argument(
-        "--config", metavar="FILE", type=Path, default=None,
-        help="configuration file (default: REPO/govsite.toml, else [tool.govsite] in "
-        "REPO/pyproject.toml)",
-    )
+    add_config_option(parser)
 
 
 # --------------------------------------------------------------------------- running

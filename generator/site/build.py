@@ -1,4 +1,4 @@
-"""Building the governance site from the command line: `govsite generate`, `build` and `serve`.
+"""The engine behind `govsite generate`, `build` and `serve` and the MkDocs plugin.
 
 The same engine serves every builder. `analyse` reads the repository, runs the rules and renders
 the pages once; the MkDocs plugin adds those pages to a site, `generate` writes them as plain
@@ -11,25 +11,28 @@ succeeded, so a failed build leaves the previous site exactly as it was.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import logging
 import shutil
 import sys
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import yaml
 
 from ..cache import ParseCache
-from ..config import Config, ConfigError, config_from_mapping, load_config
-from ..model import Finding, Repository, Severity
-
-EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG = 0, 1, 2
+from ..config import Config, config_from_mapping, load_config
+from ..model import Finding, Repository
+from .output import (
+    Progress,
+    check_site_dir,
+    clear_progress,
+    owned_temporary_directory,
+    start_staging,
+    swap_in,
+)
 
 NAV_FILE = "governance/nav.yml"
 PLUGIN_NAME = "governance"
@@ -53,9 +56,6 @@ class Analysis:
         from ..rules import failing
 
         return failing(self.findings, self.config)
-
-
-Progress = Callable[[str], None]
 
 
 def resolve_config(
@@ -155,36 +155,6 @@ def write_pages(analysis: Analysis, out: Path) -> list[Path]:
     return written
 
 
-def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("repo", nargs="?", default=".", help="repository to read (default: .)")
-    parser.add_argument(
-        "--out", required=True, type=Path,
-        help="directory to write the Markdown pages into (pages go under OUT/governance/)",
-    )
-    _add_config_arguments(parser)
-
-
-def run_generate(args: argparse.Namespace) -> int:
-    """`govsite generate REPO --out DIR`: the site's pages as plain files; never fails on findings.
-
-    Writing pages is how a reader looks at findings, so findings do not stop it; `govsite
-    validate` and the site build are the gates.
-    """
-    prepared = _prepare(args)
-    if isinstance(prepared, int):
-        return prepared
-    root, config = prepared
-    analysis = analyse(root, config, _progress_printer())
-    write_pages(analysis, Path(args.out))
-    _clear_progress()
-    print(
-        f"wrote {len(analysis.pages)} pages and {NAV_FILE} under {args.out} "
-        f"({_tally_text(analysis.findings)})",
-        file=sys.stderr,
-    )
-    return EXIT_OK
-
-
 # --------------------------------------------------------------------------- the default site
 
 
@@ -258,7 +228,7 @@ def site_config_file(settings: Mapping[str, Any]) -> Iterator[Path]:
 
     The full YAML dumper writes functions as `!!python/name:` tags, which MkDocs' loader reads.
     """
-    with tempfile.TemporaryDirectory(prefix="govsite-mkdocs-") as tmp:
+    with owned_temporary_directory("govsite-mkdocs-") as tmp:
         path = Path(tmp) / "mkdocs.yml"
         path.write_text(yaml.dump(dict(settings), sort_keys=False), encoding="utf-8")
         yield path
@@ -271,79 +241,19 @@ def docs_directory(root: Path) -> Iterator[Path]:
     if own.is_dir():
         yield own
         return
-    with tempfile.TemporaryDirectory(prefix="govsite-docs-") as tmp:
+    with owned_temporary_directory("govsite-docs-") as tmp:
         yield Path(tmp)
 
 
 # --------------------------------------------------------------------------- govsite build
 
 
-def add_build_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("repo", nargs="?", default=".", help="repository to read (default: .)")
-    parser.add_argument(
-        "--site-dir", type=Path, default=None,
-        help="where the site goes (default: REPO/site); replaced only when the build succeeds",
-    )
-    parser.add_argument(
-        "--versions", action="store_true",
-        help="one site version per release tag plus the working tree as 'dev', with mike's "
-        "versions.json and a 'latest' alias; only 'dev' can fail the build",
-    )
-    parser.add_argument(
-        "--tag-pattern", default=None, metavar="GLOB",
-        help="release tags that become versions (default: tag_pattern from the "
-        "configuration, v*); needs --versions",
-    )
-    _add_config_arguments(parser)
-
-
-def run_build(args: argparse.Namespace) -> int:
-    """`govsite build`: check, render and publish; exit 1 on failing findings, 2 on bad config."""
-    started = time.monotonic()
-    if args.tag_pattern and not args.versions:
-        return _usage_error("--tag-pattern needs --versions")
-    prepared = _prepare(args)
-    if isinstance(prepared, int):
-        return prepared
-    root, config = prepared
-    if args.versions:
-        from .versions import run_versioned_build
-
-        return run_versioned_build(args, root, config)
-    target = Path(args.site_dir) if args.site_dir else root / "site"
-    progress = _progress_printer()
-    cache = ParseCache.for_repository(root)
-    analysis = analyse(root, config, progress, cache=cache)
-    cache.save()
-    failing = analysis.failing
-    if failing:
-        _clear_progress()
-        print(failure_message(failing, config), file=sys.stderr)
-        print(f"build failed ({_tally_text(analysis.findings)}); {target} left unchanged",
-              file=sys.stderr)
-        return EXIT_FINDINGS
-    progress(f"building site ({len(analysis.pages)} pages)…")
-    try:
-        build_site(root, target, analysis, config_file=args.config, fail_on=args.fail_on)
-    except SiteBuildError as exc:
-        _clear_progress()
-        print(f"build failed: {exc}; {target} left unchanged", file=sys.stderr)
-        return exc.exit_code
-    _clear_progress()
-    print(
-        f"built {target}: {len(analysis.pages)} governance pages, "
-        f"{_tally_text(analysis.findings)}, {time.monotonic() - started:.1f} s",
-        file=sys.stderr,
-    )
-    return EXIT_OK
-
-
 class SiteBuildError(Exception):
-    """MkDocs could not build the site; `exit_code` says whether configuration was to blame."""
+    """MkDocs could not build the site; `configuration` says whether configuration was to blame."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_FINDINGS):
+    def __init__(self, message: str, configuration: bool = False):
         super().__init__(message)
-        self.exit_code = exit_code
+        self.configuration = configuration
 
 
 def build_site(
@@ -355,11 +265,14 @@ def build_site(
     fail_on: Optional[str] = None,
     extra: Optional[Mapping[str, Any]] = None,
     enforce: bool = True,
+    force: bool = False,
 ) -> None:
     """Build the default site of `root` into `target`, atomically.
 
     The site is built into a sibling directory and swapped in afterwards; on any failure the
-    sibling is removed and `target` is not touched. A ready `analysis` is handed to the plugin
+    sibling is removed and `target` is not touched. A `target` that is not a site govsite
+    built raises `SiteDirError` (see `output.check_site_dir`; `force` replaces a non-empty
+    folder anyway). A ready `analysis` is handed to the plugin
     so the repository is not read twice. `extra` becomes the MkDocs `extra` section (a
     versioned build sets the version selector there); `enforce=False` publishes findings at
     the fail level instead of failing (a past release in a versioned build).
@@ -370,18 +283,20 @@ def build_site(
 
     config = analysis.config if analysis else resolve_config(root, config_file, fail_on=fail_on)
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    check_site_dir(root, target, config, config_file=config_file, force=force)
+    staging = start_staging(target)
     try:
-        with docs_directory(root) as docs_dir, _mkdocs_logging():
-            settings = default_site_config(root, docs_dir, staging, config, config_file, fail_on)
+        with docs_directory(root) as docs_dir, mkdocs_logging():
+            settings = default_site_config(
+                root, docs_dir, staging.path, config, config_file, fail_on
+            )
             if extra:
                 settings["extra"] = dict(extra)
             with site_config_file(settings) as mkdocs_yml:
                 try:
                     mkdocs_config = load_mkdocs_config(str(mkdocs_yml))
                 except (ConfigurationError, Abort) as exc:
-                    raise SiteBuildError(f"MkDocs configuration: {exc}", EXIT_CONFIG) from None
+                    raise SiteBuildError(f"MkDocs configuration: {exc}", True) from None
                 plugin = mkdocs_config.plugins[PLUGIN_NAME]
                 plugin.enforce = enforce
                 if analysis is not None:
@@ -395,132 +310,22 @@ def build_site(
                     raise SiteBuildError(
                         f"MkDocs could not build the site: {type(exc).__name__}: {exc}"
                     ) from None
-        _swap_in(staging, target)
+        swap_in(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.remove()
         raise
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Replace `target` by `staging` with two renames, so no reader sees a half-built site."""
-    if not target.exists():
-        staging.rename(target)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    retired.rmdir()
-    target.rename(retired)
-    try:
-        staging.rename(target)
-    except BaseException:
-        retired.rename(target)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- govsite serve
-
-
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("repo", nargs="?", default=".", help="repository to read (default: .)")
-    parser.add_argument(
-        "--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
-        help="address to serve on (default: 127.0.0.1:8000)",
-    )
-    _add_config_arguments(parser)
-
-
-def run_serve(args: argparse.Namespace) -> int:
-    """`govsite serve`: the default site with live reload on every migration, ADR or policy edit.
-
-    Findings do not stop the server: they are logged and shown on the validation report page,
-    so a fix shows up in the browser as soon as the file is saved.
-    """
-    from mkdocs.commands.serve import serve
-    from mkdocs.exceptions import Abort, ConfigurationError
-
-    prepared = _prepare(args)
-    if isinstance(prepared, int):
-        return prepared
-    root, config = prepared
-    with docs_directory(root) as docs_dir, tempfile.TemporaryDirectory() as unused_site:
-        settings = default_site_config(
-            root, docs_dir, Path(unused_site), config, args.config, args.fail_on
-        )
-        with site_config_file(settings) as mkdocs_yml, _mkdocs_logging(logging.INFO):
-            try:
-                serve(config_file=str(mkdocs_yml), dev_addr=args.dev_addr, livereload=True)
-            except (ConfigurationError, Abort) as exc:
-                print(f"serve failed: {exc}", file=sys.stderr)
-                return EXIT_CONFIG
-    return EXIT_OK
-
-
-# --------------------------------------------------------------------------- shared CLI bits
-
-
-def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", type=Path, default=None, metavar="FILE",
-        help="configuration file (default: REPO/govsite.toml, else [tool.govsite] in pyproject.toml)",
-    )
-    parser.add_argument(
-        "--fail-on", choices=[s.value for s in Severity], default=None,
-        help="lowest severity that fails the build (default: from the configuration, error)",
-    )
-
-
-def _prepare(args: argparse.Namespace) -> "tuple[Path, Config] | int":
-    """The repository root and its configuration, or the exit status of a usage error."""
-    root = Path(args.repo)
-    if not root.is_dir():
-        return _usage_error(f"{args.repo}: no such directory")
-    try:
-        return root, resolve_config(root, args.config, fail_on=args.fail_on)
-    except ConfigError as exc:
-        return _usage_error(str(exc))
-
-
-def _usage_error(message: str) -> int:
-    _clear_progress()
-    print(f"govsite: error: {message}", file=sys.stderr)
-    return EXIT_CONFIG
-
-
-def _tally_text(findings: Sequence[Finding]) -> str:
-    from ..report import plural, tally
-
-    counts = tally(findings)
-    return f"{plural(counts.errors, 'error')}, {plural(counts.warnings, 'warning')}"
-
-
-def _progress_printer() -> Progress:
-    """Progress on one terminal line of stderr; silent when stderr is not a terminal (CI logs)."""
-    if not sys.stderr.isatty():
-        return lambda message: None
-
-    def show(message: str) -> None:
-        sys.stderr.write(f"\r\033[Kgovsite: {message}")
-        sys.stderr.flush()
-
-    return show
-
-
-def _clear_progress() -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
 
 
 class _ProgressAwareHandler(logging.StreamHandler):
     """Clears the progress line before a message, so the two never share a line."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        _clear_progress()
+        clear_progress()
         super().emit(record)
 
 
 @contextlib.contextmanager
-def _mkdocs_logging(level: int = logging.WARNING) -> Iterator[None]:
+def mkdocs_logging(level: int = logging.WARNING) -> Iterator[None]:
     """Show MkDocs' own warnings on stderr while it runs in-process, as its command line would."""
     logger = logging.getLogger("mkdocs")
     handler = _ProgressAwareHandler(sys.stderr)
@@ -538,101 +343,10 @@ def _mkdocs_logging(level: int = logging.WARNING) -> Iterator[None]:
         logger.propagate = previous_propagate
 
 
-class GENERATE:
-    """`govsite generate`: the governance pages as plain Markdown files."""
-
-    DESCRIPTION = """\
-Write the generated governance pages (dashboard, migrations, revision graph, ADRs, exceptions,
-quarterly reviews, rules reference, validation report) as Markdown files under OUT/governance/,
-and a navigation fragment OUT/governance/nav.yml to paste into a mkdocs.yml `nav:`. Any
-MkDocs-compatible builder can publish them, including builders that run no MkDocs plugins."""
-
-    EPILOG = """\
-examples:
-  govsite generate . --out docs-generated
-  govsite generate path/to/repo --out build/pages"""
-
-    add_arguments = staticmethod(add_generate_arguments)
-    run = staticmethod(run_generate)
-
-
-class BUILD:
-    """`govsite build`: the whole site for a repository without a mkdocs.yml of its own."""
-
-    DESCRIPTION = """\
-Check the repository and build its governance site with a default MkDocs configuration
-(mkdocs-material, the repository's own docs/ if it has one, plus the generated pages). The site
-is built beside SITE_DIR and swapped in only when the build succeeds: a failed build leaves the
-previous site exactly as it was.
-
-With --versions, SITE_DIR gets one site per release tag (read from git objects, the working
-tree untouched) plus the working tree as dev/, a latest/ alias of the newest release and mike's
-versions.json, so mkdocs-material's version selector works when the folder is served as it
-is. Findings in releases are shown on their validation report pages; only dev fails the build."""
-
-    EPILOG = """\
-exit status:
-  0  site built
-  1  findings at or above the fail level (listed as path:line: CODE name message)
-  2  usage or configuration error
-
-examples:
-  govsite build
-  govsite build path/to/repo --site-dir public --fail-on warning
-  govsite build --versions --tag-pattern 'release-*'"""
-
-    add_arguments = staticmethod(add_build_arguments)
-    run = staticmethod(run_build)
-
-
-class SERVE:
-    """`govsite serve`: the default site, rebuilt whenever an input changes."""
-
-    DESCRIPTION = """\
-Serve the governance site on a local address and rebuild it whenever a migration, ADR, the
-exceptions register, a policy document or the configuration changes. Findings are logged and
-shown on the validation report page instead of stopping the server."""
-
-    EPILOG = """\
-examples:
-  govsite serve
-  govsite serve path/to/repo --dev-addr 127.0.0.1:8001"""
-
-    add_arguments = staticmethod(add_serve_arguments)
-    run = staticmethod(run_serve)
-
-
-SUBCOMMANDS = {"generate": GENERATE, "build": BUILD, "serve": SERVE}
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run `generate`, `build` or `serve` without the rest of the `govsite` command line."""
-    parser = argparse.ArgumentParser(prog="govsite")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, command in SUBCOMMANDS.items():
-        sub = commands.add_parser(
-            name,
-            help=command.__doc__,
-            description=command.DESCRIPTION,
-            epilog=command.EPILOG,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        command.add_arguments(sub)
-        sub.set_defaults(run=command.run)
-    args = parser.parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
 
 
 __all__ = [
     "Analysis",
-    "BUILD",
-    "GENERATE",
-    "SERVE",
-    "SUBCOMMANDS",
     "SiteBuildError",
     "analyse",
     "build_site",
@@ -640,6 +354,7 @@ __all__ = [
     "failure_message",
     "finding_line",
     "markdown_extensions",
+    "mkdocs_logging",
     "resolve_config",
     "write_pages",
 ]

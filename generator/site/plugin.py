@@ -40,6 +40,7 @@ from ..cache import ParseCache, release_to_collector
 from ..config import Config, ConfigError
 from ..model import History
 from .build import Analysis, analyse, failure_message, resolve_config
+from .output import static_prefix, tally_text
 
 log = logging.getLogger("mkdocs.plugins.governance")
 
@@ -159,7 +160,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
                 files.append(File.generated(config, uri, abs_src_path=str(source)))
         log.info(
             "governance: %d pages from %s (%s)", len(analysis.pages), self.root,
-            _tally(analysis),
+            tally_text(analysis.findings),
         )
         return files
 
@@ -344,7 +345,7 @@ def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
     """
     config = analysis.config
     patterns = list(config.adrs) + list(config.policies) + list(config.ci) + [config.exceptions]
-    candidates = {root / _static_prefix(p) for p in patterns}
+    candidates = {root / static_prefix(p) for p in patterns}
     candidates |= {(root / m.path).parent for m in analysis.repo.migrations}
     candidates |= {root / name for name in ("alembic.ini", "govsite.toml", "pyproject.toml")}
     site_dir = site_dir.resolve()
@@ -356,16 +357,6 @@ def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
             continue  # already watched through its directory (sorted: parents come first)
         keep.append(path)
     return keep
-
-
-def _static_prefix(pattern: str) -> str:
-    """`docs/adr/*.md` -> `docs/adr`; `db/schema/EXCEPTIONS.md` -> itself."""
-    parts = []
-    for part in Path(pattern).parts:
-        if any(ch in part for ch in "*?["):
-            break
-        parts.append(part)
-    return str(Path(*parts)) if parts else "."
 
 
 def _section_entries(fragment: list) -> list:
@@ -420,13 +411,6 @@ def _escape_markdown(text: str) -> str:
     from html import escape
 
     return escape(str(text)).replace("[", "&#91;").replace("]", "&#93;")
-
-
-def _tally(analysis: Analysis) -> str:
-    from ..report import plural, tally
-
-    counts = tally(analysis.findings)
-    return f"{plural(counts.errors, 'error')}, {plural(counts.warnings, 'warning')}"
 
 
 __all__ = ["GovernanceConfig", "GovernancePlugin", "vendor_directory", "watched_paths"]

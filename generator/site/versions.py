@@ -29,14 +29,10 @@ one exactly as it was.
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import posixpath
-import shutil
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -49,19 +45,14 @@ from ..cache import ParseCache
 from ..config import Config, ConfigError, load_config
 from ..model import Finding
 from ..sources.history import GitRunner, release_tags
-from .build import (
-    EXIT_FINDINGS,
-    EXIT_OK,
-    Analysis,
+from .build import Analysis, SiteBuildError, analyse, build_site, failure_message
+from .output import (
     Progress,
-    SiteBuildError,
-    _clear_progress,
-    _progress_printer,
-    _swap_in,
-    _tally_text,
-    analyse,
-    build_site,
-    failure_message,
+    check_site_dir,
+    owned_temporary_directory,
+    start_staging,
+    swap_in,
+    tally_text,
 )
 
 DEV = "dev"
@@ -148,6 +139,7 @@ def build_versions(
     fail_on: Optional[str] = None,
     progress: Optional[Progress] = None,
     cache: Optional[ParseCache] = None,
+    force: bool = False,
 ) -> VersionedSite:
     """Build every release matching the tag pattern and the working tree into `target`.
 
@@ -155,10 +147,12 @@ def build_versions(
     FailingFindings when it fails its checks and SiteBuildError when MkDocs cannot build it;
     either way `target` is untouched. A release that cannot be read or built is left out with
     a note instead. Every version reads through one `cache` (by default a new one in memory;
-    saving a persistent one is the caller's business, as with `load_repository`).
+    saving a persistent one is the caller's business, as with `load_repository`). The site
+    folder is checked as `build_site` checks it (`force` as there).
     """
     started = time.monotonic()
     root, target = Path(root).resolve(), Path(target).resolve()
+    check_site_dir(root, target, config, config_file=config_file, force=force)
     say = progress or (lambda message: None)
     cache = cache if cache is not None else ParseCache(persistent=False)
     dev = analyse(root, config, _labelled(say, DEV), cache=cache)
@@ -168,20 +162,19 @@ def build_versions(
     releases, notes = plan_releases(root, pattern)
     git = GitRunner(root)
     build = _Build(root, git, cache, config_file, say, notes, total=len(releases) + 1)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    staging = start_staging(target)
     try:
-        built = build.releases(releases, staging)
+        built = build.releases(releases, staging.path)
         build.say_step(DEV, "building site…")
-        build_site(root, staging / DEV, dev, config_file=config_file, fail_on=fail_on,
+        build_site(root, staging.path / DEV, dev, config_file=config_file, fail_on=fail_on,
                    extra=VERSION_SELECTOR)
         working_tree = BuiltVersion(DEV, DEV, (), len(dev.pages), dev.findings)
         versions = in_selector_order(built, working_tree)
         say("writing versions.json and redirects…")
-        publish_index(staging, versions)
-        _swap_in(staging, target)
+        publish_index(staging.path, versions)
+        swap_in(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.remove()
         raise
     return VersionedSite(target, tuple(versions), tuple(notes), git.processes, cache,
                          time.monotonic() - started)
@@ -240,7 +233,7 @@ class _Build:
     def release(self, release: Release, staging: Path) -> Optional[BuiltVersion]:
         """Build one release into `staging/<tag>`; None, with a note, when it cannot be built."""
         say = self.say_step(release.tag, "reading files from git…")
-        with tempfile.TemporaryDirectory(prefix="govsite-release-") as tmp:
+        with owned_temporary_directory("govsite-release-") as tmp:
             tree = Path(tmp)
             try:
                 export_tree(self.git, release.sha, self.prefix(), tree)
@@ -484,34 +477,7 @@ def redirect_page(href: str) -> str:
     )
 
 
-# --------------------------------------------------------------------------- the command
-
-
-def run_versioned_build(args: argparse.Namespace, root: Path, config: Config) -> int:
-    """`govsite build --versions`: every release plus dev; only dev can fail the build."""
-    target = Path(args.site_dir) if args.site_dir else root / "site"
-    cache = ParseCache.for_repository(root)  # the store `govsite validate` and `build` use
-    try:
-        site = build_versions(
-            root, target, config,
-            tag_pattern=args.tag_pattern, config_file=args.config, fail_on=args.fail_on,
-            progress=_progress_printer(), cache=cache,
-        )
-    except FailingFindings as exc:
-        _clear_progress()
-        print(exc, file=sys.stderr)
-        print(f"build failed ({DEV}: {_tally_text(exc.analysis.findings)}); "
-              f"{target} left unchanged", file=sys.stderr)
-        return EXIT_FINDINGS
-    except SiteBuildError as exc:
-        _clear_progress()
-        print(f"build failed: {exc}; {target} left unchanged", file=sys.stderr)
-        return exc.exit_code
-    finally:
-        cache.save()  # what was parsed stays useful whether or not the build succeeded
-    _clear_progress()
-    print(summary(site), file=sys.stderr)
-    return EXIT_OK
+# --------------------------------------------------------------------------- the summary
 
 
 def summary(site: VersionedSite) -> str:
@@ -522,7 +488,7 @@ def summary(site: VersionedSite) -> str:
         shown = "" if version.name == DEV or not version.findings else \
             " (shown on its validation report)"
         lines.append(f"  {_version_label(version):<{width}}  {version.pages:>5} pages  "
-                     f"{_tally_text(version.findings)}{shown}")
+                     f"{tally_text(version.findings)}{shown}")
     lines += [f"  note: {note}" for note in site.notes]
     lines.append(
         f"built {site.target}: {len(site.versions)} versions, {site.pages} governance pages, "
@@ -548,7 +514,7 @@ __all__ = [
     "export_tree",
     "publish_index",
     "redirect_page",
-    "run_versioned_build",
+    "summary",
     "versions_json",
     "write_redirects",
 ]
