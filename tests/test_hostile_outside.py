@@ -114,3 +114,52 @@ def test_versions_folder_linked_inside_the_repository_still_works(make_repo):
     status, report = validate(repo)
     assert status == 0, report["findings"]
     assert report["summary"]["migrations"] == 1
+
+
+# --------------------------------------------------------------------------- the docs folder
+
+
+# no reader looks into docs/ then: only where the site takes its docs from can refuse it
+ADRS_ELSEWHERE = 'adrs = ["architecture/*.md"]\npolicies = ["db/schema/CHANGE_CONTROL.md"]\n'
+
+
+def test_docs_folder_linked_outside_fails_the_build_naming_it(make_repo, outside, tmp_path):
+    repo = make_repo({f"{VERSIONS}/a1.py": migration("a1"), "govsite.toml": ADRS_ELSEWHERE})
+    link(repo, "docs", outside / "docs")
+    site = tmp_path / "site"
+    result = govsite("build", str(repo), "--site-dir", str(site))
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode != 0
+    assert "docs" in result.stderr and "outside the repository" in result.stderr
+    assert not site.exists() or files_containing(site, MARKER) == []
+
+
+def test_folder_inside_docs_linked_outside_is_not_published(make_repo, outside, tmp_path):
+    repo = make_repo({
+        f"{VERSIONS}/a1.py": migration("a1"), "docs/index.md": "# Home\n", "govsite.toml": ADRS_ELSEWHERE,
+    })
+    link(repo, "docs/shared", outside / "docs")
+    site = tmp_path / "site"
+    result = govsite("build", str(repo), "--site-dir", str(site))
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode == 1 and "shared/secret.md" in result.stderr
+    assert not site.exists() or files_containing(site, MARKER) == []
+
+
+def test_own_mkdocs_yml_with_docs_linked_outside_publishes_nothing_from_there(
+    make_repo, outside, tmp_path
+):
+    repo = make_repo({
+        f"{VERSIONS}/a1.py": migration("a1"),
+        "govsite.toml": ADRS_ELSEWHERE,
+        "mkdocs.yml": "site_name: Linked\nplugins:\n  - governance:\n      repository: .\n",
+    })
+    link(repo, "docs", outside / "docs")
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(repo / "mkdocs.yml"), "-d", str(site)],
+        cwd=repo, capture_output=True, text=True, timeout=300,
+    )
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert result.returncode != 0 and "docs" in result.stderr
+    assert not site.exists() or files_containing(site, MARKER) == []

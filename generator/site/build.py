@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import dataclasses
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -204,7 +205,7 @@ def default_site_config(
         plugin["fail_on"] = fail_on
     return {
         "site_name": config.site_name,
-        "docs_dir": str(docs_dir.resolve()),
+        "docs_dir": os.path.abspath(docs_dir),  # as named: the plugin refuses one linked outside
         "site_dir": str(site_dir.resolve()),
         "theme": {
             "name": "material",
