@@ -163,3 +163,135 @@ def test_own_mkdocs_yml_with_docs_linked_outside_publishes_nothing_from_there(
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode != 0 and "docs" in result.stderr
     assert not site.exists() or files_containing(site, MARKER) == []
+
+
+# --------------------------------------------------------------------------- what git reads
+
+
+@pytest.fixture
+def adr_repo(make_git_repo, no_outer_repository):
+    """A git repository whose one ADR was committed by AUTHOR."""
+    return make_git_repo([("2026-01-05T10:00:00", {f"{VERSIONS}/a1.py": migration("a1"), ADR: ADR_TEXT})])
+
+
+def adr_pages(repo: Path, out: Path) -> str:
+    result = govsite("generate", str(repo), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    pages = sorted((out / "governance").rglob("*.md"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in pages if "adr" in p.as_posix().lower())
+
+
+def git_config(repo: Path, *setting: str) -> None:
+    subprocess.run(["git", "config", *setting], cwd=repo, check=True)
+
+
+def test_mailmap_file_named_in_git_config_is_not_read(adr_repo, outside, tmp_path):
+    git_config(adr_repo, "mailmap.file", str(outside / "mailmap"))
+    pages = adr_pages(adr_repo, tmp_path / "out")
+    assert "Dana Reviewer" in pages  # the history was read, with the author as committed
+    assert MARKER not in pages
+    status, _ = validate(adr_repo)
+    assert status == 0
+
+
+def test_mailmap_blob_named_in_git_config_is_not_read(adr_repo, tmp_path):
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"], cwd=adr_repo, input=f"{MARKER} <dana@example.com>\n",
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    git_config(adr_repo, "mailmap.blob", blob)
+    assert MARKER not in adr_pages(adr_repo, tmp_path / "out")
+
+
+def test_config_include_outside_is_a_finding_and_git_is_not_run_on_it(adr_repo, outside, tmp_path):
+    included = outside / "gitconfig"
+    included.write_text(f"[mailmap]\n\tfile = {outside / 'mailmap'}\n", encoding="utf-8")
+    git_config(adr_repo, "include.path", str(included))
+    git_config(adr_repo, "includeIf.gitdir:/.path", str(included))
+    status, report = validate(adr_repo)
+    assert status == 1
+    messages = findings_at(report, "GOV804", ".git/config")
+    assert len(messages) == 2 and all(str(included) in m for m in messages), report["findings"]
+    assert MARKER not in adr_pages(adr_repo, tmp_path / "out")
+
+
+def test_config_include_outside_through_an_include_inside(adr_repo, outside, tmp_path):
+    """An include inside the git folder is read, and what it includes checked in turn."""
+    (outside / "gitconfig").write_text(f"[mailmap]\n\tfile = {outside / 'mailmap'}\n", encoding="utf-8")
+    (adr_repo / ".git" / "team.config").write_text(
+        f'[include]\n\tpath = "{outside / "gitconfig"}"\n', encoding="utf-8"
+    )
+    git_config(adr_repo, "include.path", "team.config")
+    status, report = validate(adr_repo)
+    assert status == 1 and findings_at(report, "GOV804", ".git/team.config"), report["findings"]
+    assert MARKER not in adr_pages(adr_repo, tmp_path / "out")
+
+
+def test_config_include_inside_the_git_folder_is_followed(adr_repo, tmp_path):
+    (adr_repo / ".git" / "team.config").write_text("[log]\n\tdate = iso\n", encoding="utf-8")
+    git_config(adr_repo, "include.path", "team.config")
+    status, report = validate(adr_repo)
+    assert status == 0, report["findings"]
+    assert "Dana Reviewer" in adr_pages(adr_repo, tmp_path / "out")
+
+
+def test_mailmap_linked_outside_is_not_followed(make_git_repo, no_outer_repository, outside, tmp_path):
+    repo = make_git_repo([("2026-01-05T10:00:00", {f"{VERSIONS}/a1.py": migration("a1"), ADR: ADR_TEXT})])
+    os.symlink(outside / "mailmap", repo / ".mailmap")
+    pages = adr_pages(repo, tmp_path / "out")
+    assert "Dana Reviewer" in pages and MARKER not in pages
+
+
+def test_repository_mailmap_still_applies(make_git_repo, no_outer_repository, tmp_path):
+    mailmap = (
+        "# who is who\n"
+        "Dana Q. Reviewer <dana@example.com>\n"
+        "Lee Author <lee@example.com> <LEE@old.example.com>\n"
+        "Kim Right <kim@example.com> Kim Wrong <kim@old.example.com>\n"
+    )
+    repo = make_git_repo(
+        [
+            ("2026-01-05T10:00:00", {f"{VERSIONS}/a1.py": migration("a1"), ADR: ADR_TEXT, ".mailmap": mailmap}),
+            ("2026-01-06T10:00:00", {"docs/adr/ADR-002-lee.md": ADR_TEXT.replace("001: Linked", "002: Lee")}),
+            ("2026-01-07T10:00:00", {"docs/adr/ADR-003-kim.md": ADR_TEXT.replace("001: Linked", "003: Kim")}),
+            ("2026-01-08T10:00:00", {"docs/adr/ADR-004-other.md": ADR_TEXT.replace("001: Linked", "004: Ot")}),
+        ],
+        authors={1: "Lee Old <lee@old.example.com>", 2: "Kim Wrong <kim@old.example.com>",
+                 3: "Kim Other <kim@old.example.com>"},
+    )
+    pages = adr_pages(repo, tmp_path / "out")
+    assert "Dana Q. Reviewer" in pages and "Lee Author" in pages and "Kim Right" in pages
+    assert "Kim Other" in pages  # the name-specific entry maps only that name
+    assert "Lee Old" not in pages and "Kim Wrong" not in pages
+
+
+def test_versioned_build_reads_nothing_git_config_points_outside(adr_repo, outside, tmp_path):
+    subprocess.run(["git", "tag", "v1"], cwd=adr_repo, check=True)
+    git_config(adr_repo, "mailmap.file", str(outside / "mailmap"))
+    site = tmp_path / "site"
+    result = govsite("build", str(adr_repo), "--versions", "--site-dir", str(site))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert files_containing(site / "v1", "Dana Reviewer")
+    assert files_containing(site, MARKER) == []
+
+
+@pytest.mark.parametrize("written", [
+    "[include] path = {target}",  # a key on the section's own line
+    '[includeIf "gitdir:~/work/"]\n\tpath = "{target}" ; a comment',
+    "[Include]\n\tPATH = {head}\\\n{tail}",  # names in any case, a value continued
+    "[include]\n\tpath = ~/{name}",  # the user's home
+])
+def test_every_way_of_writing_an_include_outside_is_found(adr_repo, outside, written):
+    from generator.sources.git_access import outside_includes
+    from generator.sources.history import read_history
+
+    target = str(outside / "gitconfig")
+    text = written.format(target=target, head=target[:5], tail=target[5:], name="gitconfig")
+    with open(adr_repo / ".git" / "config", "a", encoding="utf-8") as config:
+        config.write("\n" + text + "\n")
+    findings = outside_includes(adr_repo)
+    assert len(findings) == 1 and findings[0].location.path == ".git/config", findings
+    assert findings[0].location.line > 1
+    history = read_history(adr_repo, [ADR])
+    assert history.status == "unavailable" and history.git_processes == 0
