@@ -108,6 +108,21 @@ def test_input_folder_or_file_linked_outside_is_a_finding(make_repo, outside, re
     assert messages and all("outside the repository" in m for m in messages)
 
 
+def test_register_behind_a_folder_linked_outside_is_a_finding_even_when_absent_there(make_repo, tmp_path):
+    repo = make_repo({f"{VERSIONS}/a1.py": migration("a1")})
+    (tmp_path / "empty").mkdir()
+    link(repo, "db", tmp_path / "empty")
+    status, report = validate(repo)
+    assert status == 1 and findings_at(report, "GOV804", "db/schema/EXCEPTIONS.md"), report["findings"]
+
+
+def test_versions_folder_linked_outside_and_missing_there_is_named(make_repo, tmp_path):
+    repo = make_repo({"alembic.ini": "[alembic]\nscript_location = db/alembic\n"})
+    link(repo, "db", tmp_path / "nowhere")
+    status, report = validate(repo)
+    assert status == 1 and findings_at(report, "GOV802", "db"), report["findings"]
+
+
 def test_versions_folder_linked_inside_the_repository_still_works(make_repo):
     repo = make_repo({"db/revisions/a1.py": migration("a1")})
     link(repo, "alembic/versions", Path("../db/revisions"))
@@ -163,6 +178,18 @@ def test_own_mkdocs_yml_with_docs_linked_outside_publishes_nothing_from_there(
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode != 0 and "docs" in result.stderr
     assert not site.exists() or files_containing(site, MARKER) == []
+
+
+def test_docs_folder_linked_inside_the_repository_is_published(make_repo, tmp_path):
+    repo = make_repo({
+        f"{VERSIONS}/a1.py": migration("a1"), "documentation/notes.md": "# Notes\n\nINSIDE-NOTE\n",
+        "govsite.toml": ADRS_ELSEWHERE,
+    })
+    link(repo, "docs", Path("documentation"))
+    site = tmp_path / "site"
+    result = govsite("build", str(repo), "--site-dir", str(site))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert files_containing(site, "INSIDE-NOTE")
 
 
 # --------------------------------------------------------------------------- what git reads

@@ -41,7 +41,7 @@ from ..model import (
     Migration,
 )
 from ..rules.catalog import finding
-from .files import decode, find_files, left_to_report, read_bytes, read_text
+from .files import decode, find_files, inside, left_to_report, read_bytes, read_text
 from .header import (
     parse_alembic_docstring,
     parse_bypass,
@@ -271,9 +271,9 @@ def _alembic_ini_directories(root: Path) -> tuple[list[str], list[Finding]]:
             if relative is None:
                 message = f"migration directory '{directory}' is outside the repository; not read"
                 findings.append(finding(CODE, where, message))
-            elif not (root / relative).is_dir():
+            elif inside(root, root / relative) and not (root / relative).is_dir():
                 findings.append(finding(CODE, where, f"migration directory '{relative}' does not exist"))
-            elif relative not in directories:
+            elif relative not in directories:  # a folder linked outside: reported where the link is
                 directories.append(relative)
     if not directories and not findings:
         return default, []
