@@ -80,12 +80,13 @@ def outside_includes(start: Path, report_from: Optional[Path] = None) -> list[Fi
     base = Path(os.path.abspath(report_from or start))
     findings: list[Finding] = []
     pending = [(folders.common_dir / "config", 0), (folders.git_dir / "config.worktree", 0)]
-    seen: set[Path] = set()
+    seen: set[str] = set()
     while pending:
         path, depth = pending.pop(0)
-        if path.resolve() in seen or not os.path.lexists(path):
+        real = os.path.realpath(path)  # never raises, not even on a symlink loop
+        if real in seen or not os.path.lexists(path):
             continue
-        seen.add(path.resolve())
+        seen.add(real)
         shown = printable_path(os.path.relpath(path, base))
         if not folders.holds(path):
             findings.append(finding("GOV804", Location(shown, 1), "git configuration file is a link "
