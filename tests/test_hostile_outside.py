@@ -322,3 +322,55 @@ def test_every_way_of_writing_an_include_outside_is_found(adr_repo, outside, wri
     assert findings[0].location.line > 1
     history = read_history(adr_repo, [ADR])
     assert history.status == "unavailable" and history.git_processes == 0
+
+
+def fake_home(tmp_path: Path, outside: Path) -> dict[str, str]:
+    """A HOME (and XDG folder) whose git configuration points at MARKER, as a user's might."""
+    home = tmp_path / "home"
+    settings = f"[mailmap]\n\tfile = {outside / 'mailmap'}\n[core]\n\tattributesFile = {outside / 'attributes'}\n"
+    write_files(home, {".gitconfig": settings, ".config/git/config": settings, ".config/git/attributes": "* diff\n"})
+    (outside / "attributes").write_text("* diff\n", encoding="utf-8")
+    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+
+
+def test_user_and_environment_git_configuration_is_not_read(adr_repo, outside, tmp_path):
+    environment = {
+        **fake_home(tmp_path, outside),
+        "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "mailmap.file",
+        "GIT_CONFIG_VALUE_0": str(outside / "mailmap"),
+    }
+    result = govsite("generate", str(adr_repo), "--out", str(tmp_path / "out"), env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").rglob("*.md"))
+    assert "Dana Reviewer" in pages and MARKER not in pages
+
+
+def test_git_opens_no_file_outside_the_repository(adr_repo, outside, tmp_path):
+    """Every file the git processes of a versioned build open, seen by strace: none lies in the
+    test's folder outside the repository (the outside files, the user's configuration).
+
+    Left out: the `git version` gitpython runs once when imported, to learn what git it has;
+    it reads the usual configuration, but it reads no repository and prints only the version.
+    """
+    if subprocess.run(["strace", "-o", os.devnull, "true"], capture_output=True).returncode != 0:
+        pytest.skip("strace cannot trace here")
+    subprocess.run(["git", "tag", "v1"], cwd=adr_repo, check=True)
+    git_config(adr_repo, "mailmap.file", str(outside / "mailmap"))
+    git_config(adr_repo, "core.attributesFile", str(outside / "attributes"))
+    log, wrapper = tmp_path / "opened", tmp_path / "git-traced"
+    wrapper.write_text(
+        f'#!/bin/sh\nexec strace -f -qq -e trace=open,openat,execve -o "{log}.$$" git "$@"\n', encoding="utf-8"
+    )
+    wrapper.chmod(0o755)
+    environment = {**fake_home(tmp_path, outside), "GIT_PYTHON_GIT_EXECUTABLE": str(wrapper)}
+    result = govsite("build", str(adr_repo), "--versions", "--site-dir", str(tmp_path / "site"), env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    traces = [t.read_text(encoding="utf-8") for t in tmp_path.glob("opened.*")]
+    traces = [t for t in traces if '["git", "version"]' not in t]
+    opened = [line for trace in traces for line in trace.splitlines() if "execve(" not in line]
+    assert len(traces) >= 4 and any(str(adr_repo) in line or '".git/' in line for line in opened)
+    elsewhere = [
+        line for line in opened
+        if str(tmp_path) in line and str(adr_repo) not in line or "/etc/gitconfig" in line
+    ]
+    assert elsewhere == []
