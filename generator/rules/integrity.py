@@ -210,7 +210,9 @@ def input_unreadable(ctx: Context) -> Iterable[Finding]:
     valid YAML or Markdown front matter. The reader of that input reports it with the path and,
     where known, the line. A configured location (`migrations`, `adrs`, `policies`, `ci`,
     `exceptions`) that is absolute or climbs out with `..` is reported too, under the pattern
-    as written: nothing outside the repository is ever read.
+    as written: nothing outside the repository is ever read. So is an include in the
+    repository's git configuration (`include.path`, `includeIf` in `.git/config`) naming a file
+    outside it: git would read that file, so git history is not read at all.
 
     ## Why is this bad?
     The other checks rely on these files: the bypass rules look up ADRs, the emergency rules
@@ -223,7 +225,7 @@ def input_unreadable(ctx: Context) -> Iterable[Finding]:
 
     ## Use instead
     Fix the file so it is valid UTF-8 text in its format (YAML, Markdown), inside the
-    repository.
+    repository; keep git configuration a build reads free of includes from elsewhere.
     """
     for option, pattern in configured_locations(ctx.config):
         if leaves_repository(pattern):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -174,7 +175,7 @@ def default_site_config(
         plugin["fail_on"] = fail_on
     return {
         "site_name": config.site_name,
-        "docs_dir": str(docs_dir.resolve()),
+        "docs_dir": os.path.abspath(docs_dir),  # as named: the plugin refuses one linked outside
         "site_dir": str(site_dir.resolve()),
         "theme": {
             "name": "material",

@@ -39,6 +39,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from ..cache import ParseCache, release_to_collector
 from ..config import Config, ConfigError
 from ..model import History
+from ..sources.files import inside
 from .build import Analysis, analyse, failure_message, resolve_config
 from .output import static_prefix, tally_text
 
@@ -135,6 +136,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
     def on_config(self, config):
         self._check_options()
         self.root = self._repository_root(config)
+        self._refuse_docs_outside(config)
         if self.serving and self.analysis is not None:
             release_to_collector()  # the previous rebuild's objects may be freed now
         self.analysis = self.preloaded or self._analyse(config)
@@ -150,7 +152,16 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
 
     def on_files(self, files: Files, *, config) -> Files:
         analysis = self.analysis
-        _drop_files_outside(files, Path(config.docs_dir))
+        dropped = _drop_files_outside(files, Path(config.docs_dir))
+        if dropped:
+            message = (
+                f"governance: {', '.join(dropped)} in {config.docs_dir}: "
+                f"{'a link' if len(dropped) == 1 else 'links'} leading outside the docs folder; "
+                "not published"
+            )
+            if not self.serving:
+                raise PluginError(message)
+            log.warning(message)  # under serve the site stays up while it is fixed
         for page in analysis.pages:
             self._add(files, config, page.uri, content=page.content, in_nav=page.in_nav)
         if self.config.home and not _has_home_page(files):
@@ -194,6 +205,19 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
                 f"(the plugin's 'repository' option, relative to {_config_dir(config)})"
             )
         return root
+
+    def _refuse_docs_outside(self, config) -> None:
+        """A docs folder in the repository that is a link leading out of it would publish
+        whatever it points at (MkDocs follows the link), so the build stops and names it."""
+        docs = Path(config.docs_dir)
+        named_root = Path(os.path.abspath(_config_dir(config) / self.config.repository))
+        in_repository = _within(docs, named_root) or _within(docs, self.root)
+        if in_repository and docs.is_dir() and not inside(self.root, docs):
+            shown = os.path.relpath(docs, named_root if _within(docs, named_root) else self.root)
+            raise PluginError(
+                f"governance: the docs folder '{shown}' is a link leading outside the repository "
+                f"{self.root}; nothing from it is published"
+            )
 
     def _analyse(self, config) -> Analysis:
         explicit = self.config.config_file
@@ -295,12 +319,13 @@ def last_commit_epoch(history: History) -> Optional[int]:
     return int(max(dates).timestamp()) if dates else None
 
 
-def _drop_files_outside(files: Files, docs_dir: Path) -> None:
-    """Unpublish docs files that are links leading out of the docs folder.
+def _drop_files_outside(files: Files, docs_dir: Path) -> list[str]:
+    """Unpublish docs files that are links leading out of the docs folder; returns their names.
 
     MkDocs follows symlinks; a repository's `docs/notes.md -> /etc/...` must not put a file from
     elsewhere on the machine into the site.
     """
+    dropped: list[str] = []
     root = docs_dir.resolve()
     for file in list(files):
         source = getattr(file, "abs_src_path", None)
@@ -309,8 +334,9 @@ def _drop_files_outside(files: Files, docs_dir: Path) -> None:
         try:
             Path(source).resolve().relative_to(root)
         except (ValueError, OSError, RuntimeError):
-            log.warning("governance: %s links outside %s; not published", file.src_uri, docs_dir)
             files.remove(file)
+            dropped.append(file.src_uri)
+    return dropped
 
 
 def _within(path: Path, folder: Path) -> bool:

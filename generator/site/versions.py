@@ -44,6 +44,7 @@ from urllib.parse import quote
 from ..cache import ParseCache
 from ..config import Config, ConfigError, load_config
 from ..model import Finding
+from ..sources.git_access import git_environment
 from ..sources.history import GitRunner, release_tags
 from .build import Analysis, SiteBuildError, analyse, build_site, failure_message
 from .output import (
@@ -350,11 +351,11 @@ def _write_blobs(git: GitRunner, wanted: dict[str, list[Path]]) -> None:
     """
     if not wanted:
         return
-    import git as gitpython  # the same executable GitRunner uses
-
+    if not git.allowed():
+        raise ExportError("git not run: its configuration includes files outside the repository")
     git.processes += 1
-    process = subprocess.Popen(
-        [gitpython.Git.GIT_PYTHON_GIT_EXECUTABLE, "cat-file", "--batch"],
+    process = subprocess.Popen(  # the command and environment every GitRunner process has
+        git.command("cat-file", "--batch"), env=git_environment(),
         cwd=git.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )
     shas = list(wanted)

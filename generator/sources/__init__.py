@@ -103,6 +103,10 @@ def _read_the_rest(
         policies, f4 = read_policies(root, config)
         ci_jobs, f5 = read_ci_jobs(root, config)
         history = _history(root, config, candidates, with_history, history_from, walks)
+        if history.status == "unavailable" and with_history and config.history != "off":
+            from .git_access import outside_includes  # why git may not have run
+
+            f5 = [*f5, *outside_includes(history_from[0] if history_from else root)]
     return (adrs, f2, exceptions, f3, policies, f4, ci_jobs, f5), history, walks.added
 
 

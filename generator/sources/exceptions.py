@@ -13,6 +13,7 @@ the record's heading line, so an incomplete record can not pass unnoticed.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -22,7 +23,7 @@ from typing import Optional
 from ..config import Config
 from ..model import EmergencyRecord, Finding, Location
 from ..rules.catalog import finding
-from .files import leaves_repository, read_text
+from .files import inside, leaves_repository, read_text
 from .markdown import Heading, MarkdownDocument, field_key, parse_markdown
 
 RECORD_PREFIX = "emergency change"
@@ -73,8 +74,8 @@ def read_exceptions(root: Path, config: Config) -> tuple[list[EmergencyRecord], 
     rel = config.exceptions
     if leaves_repository(rel):
         return [], []  # not even looked at; the GOV804 check reports the setting
-    if not (root / rel).exists() and not (root / rel).is_symlink():
-        return [], []
+    if not os.path.lexists(root / rel) and inside(root, root / rel):
+        return [], []  # absent; one behind a folder linked outside is reported, not skipped
     text, problem = read_text(root, rel, "GOV804")
     if text is None:
         return [], [problem]

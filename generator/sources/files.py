@@ -115,6 +115,13 @@ def _expand(root: Path, parts: tuple[str, ...]) -> Iterator[str]:
             yield from _step(child, _kind(root, child, literal=True), index, last, stack)
 
 
+def left_to_report(root: Path, rel: str) -> bool:
+    """Whether `find_files` returned `rel` only so that its reader reports it: a symlink leading
+    outside the repository, or a directory that cannot be listed. A reader that keeps only some
+    file names (`*.py`) must keep these too, or a linked-out folder is skipped in silence."""
+    return _kind(root, rel, literal=False) in ("outside", "unlistable")
+
+
 def _step(child: str, kind: Optional[str], index: int, last: bool, stack: list) -> Iterator[str]:
     """Yield a match, or go on into a directory; a link leading outside is a match to report."""
     if kind is None:

@@ -47,10 +47,12 @@ from pathlib import Path
 from typing import Iterator, Optional, Protocol
 
 from ..model import Commit, FileHistory, History
+from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, outside_includes
 
 # Each commit starts with an empty NUL-separated field; file names and status letters are never
 # empty, so an empty field can only be the start of the next commit.
-_LOG_FORMAT = "%x00%H%x00%aN%x00%aE%x00%aI%x00%s"
+# Names as committed (`%an`, not git's mailmap-applied `%aN`): the mailmap is applied here.
+_LOG_FORMAT = "%x00%H%x00%an%x00%ae%x00%aI%x00%s"
 _HEADER_FIELDS = 5
 # The one walk over the whole history: every commit's changed files, renames paired.
 WALK_ARGUMENTS = (
@@ -75,20 +77,37 @@ class GitRunner:
     """Runs git in `cwd` through gitpython and counts every process it starts.
 
     The count is what `History.git_processes` reports, so it is kept here, at the only place
-    that starts a process, rather than estimated.
+    that starts a process, rather than estimated. Git runs without configuration or mailmap
+    from outside the repository (`git_access`), and not at all when the repository's
+    configuration includes a file from outside.
     """
 
     cwd: Path
     processes: int = 0
+    refused: Optional[bool] = None  # whether git must not run here; checked before the first
+
+    def command(self, *args: str) -> list[str]:
+        """The full command line of `git ARGS`, as every git process of the reader starts."""
+        import git  # imported here: `import git` itself fails when no git executable exists
+
+        return [git.Git.GIT_PYTHON_GIT_EXECUTABLE, "--no-pager", *_NEUTRAL_CONFIG, *CONFIG_ARGUMENTS, *args]
+
+    def allowed(self) -> bool:
+        """False when the repository's git configuration includes files from outside it."""
+        if self.refused is None:
+            self.refused = bool(outside_includes(self.cwd))
+        return not self.refused
 
     def __call__(self, *args: str) -> tuple[int, bytes, str]:
         """(exit status, stdout bytes, stderr text); raises only when git cannot be started."""
-        import git  # imported here: `import git` itself fails when no git executable exists
+        import git
 
-        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE, "--no-pager", *_NEUTRAL_CONFIG, *args]
+        if not self.allowed():
+            return 128, b"", "git not run: its configuration includes files outside the repository"
         self.processes += 1
         status, out, err = git.Git(str(self.cwd)).execute(
-            command,
+            self.command(*args),
+            env=git_environment(),
             with_extended_output=True,
             with_exceptions=False,
             stdout_as_string=False,
@@ -172,6 +191,7 @@ def _read_history(
     files = None if output is None else _file_histories(output, wanted, boundary)
     if files is None:
         return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
+    files = _mailmapped(files, Mailmap.of(where.top))
     return History(
         status="shallow" if where.shallow else "ok",
         files=files,
@@ -373,6 +393,14 @@ def _parse_date(stamp: str) -> Optional[datetime]:
     except ValueError:
         return None
     return when if when.tzinfo is not None else None
+
+
+def _mailmapped(files: dict[str, FileHistory], mailmap: Mailmap) -> dict[str, FileHistory]:
+    """Authors as the repository's `.mailmap` names them."""
+    return {
+        path: FileHistory(f.path, mailmap.apply(f.added), mailmap.apply(f.last_changed))
+        for path, f in files.items()
+    }
 
 
 def _unknown(paths: list[str]) -> dict[str, FileHistory]:

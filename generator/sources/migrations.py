@@ -41,7 +41,7 @@ from ..model import (
     Migration,
 )
 from ..rules.catalog import finding
-from .files import decode, find_files, read_bytes, read_text
+from .files import decode, find_files, inside, left_to_report, read_bytes, read_text
 from .header import (
     parse_alembic_docstring,
     parse_bypass,
@@ -231,8 +231,14 @@ def migration_files(root: Path, config: Config) -> tuple[list[str], list[Finding
     else:
         directories, findings = _alembic_ini_directories(root)
         patterns = [f"{d}/*.py" for d in directories]
-    files = [rel for rel in find_files(root, patterns) if rel.endswith(".py") and not rel.endswith("__init__.py")]
+    files = [rel for rel in find_files(root, patterns) if _revision_file(root, rel)]
     return files, findings
+
+
+def _revision_file(root: Path, rel: str) -> bool:
+    """A `.py` file other than `__init__.py`, or a path found only to be reported (a folder
+    linked outside the repository), which reading turns into a finding."""
+    return (rel.endswith(".py") and not rel.endswith("__init__.py")) or left_to_report(root, rel)
 
 
 def _as_pattern(entry: str) -> str:
@@ -265,9 +271,9 @@ def _alembic_ini_directories(root: Path) -> tuple[list[str], list[Finding]]:
             if relative is None:
                 message = f"migration directory '{directory}' is outside the repository; not read"
                 findings.append(finding(CODE, where, message))
-            elif not (root / relative).is_dir():
+            elif inside(root, root / relative) and not (root / relative).is_dir():
                 findings.append(finding(CODE, where, f"migration directory '{relative}' does not exist"))
-            elif relative not in directories:
+            elif relative not in directories:  # a folder linked outside: reported where the link is
                 directories.append(relative)
     if not directories and not findings:
         return default, []
