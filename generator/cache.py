@@ -45,7 +45,7 @@ _PARSE_CODE = (
     "cache.py",
     "config.py",
     "model.py",
-    "rules/catalog.py",
+    "catalog.py",
     "sources/files.py",
     "sources/header.py",
     "sources/migration_ops.py",

@@ -9,9 +9,7 @@ from typing import Iterable, Iterator, Optional
 from ..config import Config
 from ..model import Finding, HeaderField, Location, Migration, Operation
 from .base import Context, rule
-from .destructive import calls_named, kind_of, literal, norm
-from .integrity import listing, shorten
-from .review import outside_doc_refs
+from .helpers import calls_named, kind_of, listing, literal, norm, outside_doc_refs, shorten
 
 ALWAYS_REQUIRED = ("ROLLBACK_STRATEGY",)
 # Operations that move or transform rows rather than change structure; they relate to whatever

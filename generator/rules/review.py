@@ -20,18 +20,20 @@ from sqlglot import exp
 from ..config import Config
 from ..model import Finding, Location, Migration, Operation
 from .base import Context, rule
-from .destructive import (
+from .helpers import (
     call_name,
     calls_named,
     created_earlier,
     describe,
     destructive_operations,
+    doc_refs,
     keyword,
     kind_of,
+    listing,
     norm,
     parse_expression,
+    points_outside,
 )
-from .integrity import listing
 
 LEVELS = ("Low", "Medium", "High")
 RLS_KINDS = frozenset({"create_policy", "drop_policy", "alter_policy", "enable_rls", "disable_rls"})
@@ -333,35 +335,6 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
 
 DOC_PATH = re.compile(r"\bdocs/[\w./-]+\.md\b")
 ADR_REF = re.compile(r"\bADR-?\d+\b", re.I)
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^mailto:", re.I)
-
-
-def doc_refs(value: str) -> list[str]:
-    """The entries of a DOC_REFS value: paths, ADR ids or links, separated by commas or spaces."""
-    return [entry.strip("`'\"()[]<>") for entry in re.split(r"[,;\s]+", value) if entry.strip()]
-
-
-def points_outside(reference: str) -> bool:
-    """Whether a documentation reference is a path outside the repository (`../..`, `/etc`, `~`).
-
-    Web links are fine; a `file:` URL, an absolute path or one that climbs above the root can
-    never be documentation that travels with the repository and its reviews.
-    """
-    if reference.lower().startswith("file:"):
-        return True
-    if _URL.match(reference):
-        return False
-    path = reference.replace("\\", "/")
-    if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:/", path):
-        return True
-    return posixpath.normpath(path).split("/")[0] == ".."
-
-
-def outside_doc_refs(migration: Migration) -> list[str]:
-    field = migration.header.field("DOC_REFS") if migration.header else None
-    return [ref for ref in doc_refs(field.value) if points_outside(ref)] if field else []
-
-
 def has_doc_reference(migration: Migration) -> bool:
     """Whether the header names documentation: a DOC_REFS value, a docs/*.md path or an ADR.
 

@@ -375,7 +375,7 @@ class RuleEntry:
 
 
 def _catalog():
-    from ..rules.catalog import CATALOG
+    from ..catalog import CATALOG
 
     return CATALOG
 

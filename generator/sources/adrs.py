@@ -20,7 +20,7 @@ from typing import Any, Iterable, Optional
 
 from ..config import Config
 from ..model import Adr, Finding, Location
-from ..rules.catalog import finding
+from ..catalog import finding
 from .files import find_files, read_text
 from .markdown import FrontMatter, Heading, MarkdownDocument, parse_markdown, split_front_matter
 

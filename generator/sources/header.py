@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Sequence
 
+from ..catalog import CATALOG
 from ..model import Bypass, Comment, HeaderField, MetadataHeader
 
 BYPASS_MARKER = "CI:DESTRUCTIVE_OK"
@@ -236,8 +237,6 @@ def parse_suppression(text: str) -> tuple[str, ...]:
     match = _SUPPRESSION.search(text)
     if not match:
         return ()
-    from ..rules.catalog import CATALOG
-
     by_name = {spec.name: code for code, spec in CATALOG.items()}
     codes = []
     for token in re.split(r"[,\s]+", match[1].strip()):
