@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from ..config import Config
 from ..model import Finding, Location, Migration, Operation
+from ..sources.header import adr_references
 from .base import Context, rule
 from .helpers import (
     call_name,
@@ -334,7 +335,6 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
 # --------------------------------------------------------------------------- domain flags
 
 DOC_PATH = re.compile(r"\bdocs/[\w./-]+\.md\b")
-ADR_REF = re.compile(r"\bADR-?\d+\b", re.I)
 def has_doc_reference(migration: Migration) -> bool:
     """Whether the header names documentation: a DOC_REFS value, a docs/*.md path or an ADR.
 
@@ -349,7 +349,7 @@ def has_doc_reference(migration: Migration) -> bool:
     text = "\n".join([migration.docstring or ""] + [f.value for f in header.fields])
     for ref in refs:  # a path outside the repository counts nowhere, not even in the docstring
         text = text.replace(ref, " ")
-    return bool(DOC_PATH.search(text) or ADR_REF.search(text))
+    return bool(DOC_PATH.search(text) or adr_references(text))
 
 
 def _flags_set(migration: Migration) -> Iterator:
@@ -364,8 +364,8 @@ def domain_flag_without_doc_ref(ctx: Context) -> Iterable[Finding]:
     ## What it does
     Flags each `TOUCHES_<DOMAIN>: Yes` header field when the header cites no documentation:
     the `DOC_REFS` field is absent or empty and the header text names neither a `docs/....md`
-    path nor an ADR (`ADR-012`). A reference to a path outside the repository
-    (`../../etc/passwd`, `/srv/docs/x.md`) does not count.
+    path nor an ADR (`ADR-012`, `ADR 12`: the forms a bypass comment accepts). A reference to a
+    path outside the repository (`../../etc/passwd`, `/srv/docs/x.md`) does not count.
 
     ## Why is this bad?
     Policy 6 asks reviewers to check the domain's documentation whenever a migration touches a

@@ -29,13 +29,13 @@ from ..model import (
     Repository,
 )
 from ..rules.helpers import bypass_for, destructive_operations, linked_migrations
+from ..sources.header import adr_references
 
 ROOT = "governance"
 RISK_ORDER = ("High", "Medium", "Low")
 UNKNOWN_RISK = "Not declared"
 LATE_AFTER_HOURS = 24.0
 
-_ADR_REF = re.compile(r"\bADR[-_ ]?0*(\d{1,6})\b", re.IGNORECASE)
 _MARKDOWN_FILE = re.compile(r"[\w./-]+\.md\b")
 _MIGRATION_ID_DATE = re.compile(r"^\s*(\d{8})\d{0,6}\s*$")
 
@@ -403,8 +403,8 @@ class SiteFacts:
         found = self.adr_by_id.get(reference)
         if found is not None:
             return found
-        match = _ADR_REF.search(reference)
-        return self.adr_by_number.get(int(match.group(1))) if match else None
+        named = adr_references(reference)
+        return self.adr_by_number.get(named[0].number) if named else None
 
     @cached_property
     def citations(self) -> dict[str, list[tuple[Migration, tuple[str, ...]]]]:
@@ -426,8 +426,8 @@ class SiteFacts:
                     yield adr.path, "bypass"
         texts = [f.value for f in migration.header.fields] if migration.header else []
         for text in texts:
-            for match in _ADR_REF.finditer(text):
-                adr = self.adr_by_number.get(int(match.group(1)))
+            for named in adr_references(text):
+                adr = self.adr_by_number.get(named.number)
                 if adr is not None:
                     yield adr.path, "header"
             for match in _MARKDOWN_FILE.finditer(text):  # DOC_REFS: docs/adr/0021-title.md
