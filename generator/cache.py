@@ -46,6 +46,7 @@ _PARSE_CODE = (
     "config.py",
     "model.py",
     "catalog.py",
+    "sources/arguments.py",
     "sources/files.py",
     "sources/header.py",
     "sources/migration_ops.py",

@@ -60,33 +60,6 @@ document(
 )
 
 
-document(
-    "GOV403",
-    """
-    ## What it does
-    Flags an emergency record whose retroactive migration reached the repository more than 24
-    hours after the emergency change. The change's time is the record's heading
-    (`## Emergency Change: 2026-04-01T10:00:00Z`; a date alone means the end of that day, UTC).
-    The migration is the one linked to the record (its `INCIDENT` field names the record's
-    incident ticket, or the record names its `MIGRATION_ID` or revision id), and its time is
-    the commit that added the file to git. The check needs the repository's git history; when
-    history is unavailable it cannot run and the site says so.
-
-    ## Why is this bad?
-    Policy 4 gives the team one day to bring the migrations back in line with what was done to
-    production by hand. Until then, the next deployment may build a schema that differs from
-    production, and every day of delay makes that drift harder to untangle.
-
-    ## Example
-    An emergency change recorded at `2026-04-01T10:00:00Z` whose retroactive migration, with
-    `INCIDENT: INC-2041`, was first committed on 2026-04-03.
-
-    ## Use instead
-    Commit the retroactive migration (header `INCIDENT: INC-2041`) within 24 hours of the change.
-    """,
-)
-
-
 @rule("GOV402")
 def exception_without_retroactive_migration(ctx: Context) -> Iterable[Finding]:
     """

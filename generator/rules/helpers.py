@@ -9,16 +9,13 @@ header (`outside_doc_refs`), and message text (`listing`, `shorten`).
 
 from __future__ import annotations
 
-import ast
 import bisect
-import functools
 import posixpath
 import re
 from typing import Iterator, Optional, Sequence
 
 from ..config import Config
 from ..model import Bypass, EmergencyRecord, Migration, Operation
-from ..sources.arguments import parse_expression
 
 
 # --------------------------------------------------------------------------- messages
@@ -52,50 +49,6 @@ def norm(name: Optional[str]) -> Optional[str]:
         return None
     cleaned = name.strip().strip('"`[]').strip()
     return cleaned.lower() or None
-
-
-def literal(source: Optional[str]) -> Optional[object]:
-    """The value of a literal argument (`"events"` -> events), or None when it is not one."""
-    tree = parse_expression(source)
-    if tree is None:
-        return None
-    try:
-        return ast.literal_eval(tree)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
-def call_name(node: ast.AST) -> Optional[str]:
-    """`sa.Column(...)` -> "Column", `String(50)` -> "String", anything else -> None."""
-    if not isinstance(node, ast.Call):
-        return None
-    if isinstance(node.func, ast.Attribute):
-        return node.func.attr
-    if isinstance(node.func, ast.Name):
-        return node.func.id
-    return None
-
-
-def calls_named(op: Operation, name: str) -> Iterator[ast.Call]:
-    """Every call of `name` ("Column", "ForeignKey", ...) anywhere in the operation's arguments."""
-    for _, source in op.arguments:
-        if name in source:
-            yield from _calls_in(source, name)
-
-
-@functools.lru_cache(maxsize=16384)
-def _calls_in(source: str, name: str) -> tuple[ast.Call, ...]:
-    """The calls of `name` in one argument's text; memoised like the trees it walks."""
-    tree = parse_expression(source)
-    return () if tree is None else tuple(node for node in ast.walk(tree) if call_name(node) == name)  # type: ignore[misc]
-
-
-def keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
-    """The value of keyword argument `name` of a call, or None."""
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
 
 
 def describe(op: Operation) -> str:
@@ -272,9 +225,7 @@ def _removed_keys(op: Operation) -> Iterator[tuple]:
 def column_names(op: Operation) -> set[str]:
     """Names of the columns an operation adds: its target, else the `sa.Column("name")` calls."""
     names = {norm(op.target)} if op.target else set()
-    for call in calls_named(op, "Column"):
-        if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
-            names.add(norm(call.args[0].value))
+    names.update(norm(column.name) for column in op.columns if column.name is not None)
     return {n for n in names if n}
 
 
