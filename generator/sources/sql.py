@@ -92,14 +92,14 @@ def _short(exc: BaseException) -> str:
 def _read_postgres(text: str, dialect: str = "postgres") -> Iterator[SqlStatement]:
     """Every statement, read by pglast: the whole text at once, or statement by statement when
     one of them is wrong, so that the others still count."""
-    parsed = _parse_with_pglast(text)
+    parsed, _ = _read_with_pglast(text)
     if parsed is not None:
         yield from parsed
         return
     for piece in _pieces(text):
-        parsed = _parse_with_pglast(piece)
+        parsed, error = _read_with_pglast(piece)
         if parsed is None:
-            yield SqlStatement(text=piece, kind="other", parser="pglast", error=_pglast_error(piece))
+            yield SqlStatement(text=piece, kind="other", parser="pglast", error=error)
         else:
             yield from parsed
 
@@ -110,30 +110,42 @@ _SEMICOLON = "ASCII_59"
 
 def _tokens(text: str) -> Optional[list]:
     """pglast's scan of `text` (character offsets, ends inclusive); None when it cannot scan."""
+    tokens, unreadable = _scan(text)
+    return None if unreadable is not None else tokens
+
+
+def _scan(text: str) -> tuple[list, Optional[int]]:
+    """(tokens, None), or the tokens before an unclosed quote or comment and where it starts."""
     from pglast import parser
 
     try:
-        return parser.scan(_for_postgres(text))
+        return parser.scan(_for_postgres(text)), None
+    except Exception as exc:
+        where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+    try:
+        return (parser.scan(_for_postgres(text[:where])) if 0 < where < len(text) else []), where
     except Exception:
-        return None
+        return [], 0
 
 
 def _pieces(text: str) -> Iterator[str]:
     """The statements of `text` as the scanner splits them at `;`, comments around them left out.
 
-    The scanner knows quotes, dollar quoting and comments, so a `;` inside them splits nothing;
-    text it cannot scan (an unclosed quote) is one piece.
+    The scanner knows quotes, dollar quoting and comments, so a `;` inside them splits nothing.
+    An unclosed quote or comment makes the statement it stands in, and all that follows, one
+    piece; the statements before it are still pieces of their own, so a drop cannot hide behind
+    a broken statement after it.
     """
-    tokens = _tokens(text)
-    if tokens is None:
-        if text.strip():
-            yield text.strip()
-        return
+    tokens, unreadable = _scan(text)
     statement: list = []
     for token in tokens + [None]:
         if token is None or token.name == _SEMICOLON:
             code = [t for t in statement if t.name not in _COMMENT_TOKENS]
-            if code:
+            if token is None and unreadable is not None:
+                rest = text[code[0].start if code else unreadable :].strip()
+                if rest:
+                    yield rest
+            elif code:
                 yield text[code[0].start : code[-1].end + 1]
             statement = []
         else:
@@ -446,8 +458,9 @@ def _for_postgres(text: str) -> str:
     return _BIND_PARAMETER.sub(lambda m: "$1".ljust(len(m[0])), text)
 
 
-def _parse_with_pglast(text: str) -> Optional[list[SqlStatement]]:
-    """Statements of `text` read by PostgreSQL's own parser, or None when it rejects them.
+def _read_with_pglast(text: str) -> tuple[Optional[list[SqlStatement]], Optional[str]]:
+    """(statements, None) of `text` read by PostgreSQL's own parser, or (None, why) when it
+    rejects them.
 
     The parse tree is taken as libpg_query's JSON and read through `_PgNode`, which is several
     times faster than building pglast's own node objects for every part of every statement.
@@ -456,24 +469,19 @@ def _parse_with_pglast(text: str) -> Optional[list[SqlStatement]]:
         from pglast import parser
 
         tree = json.loads(parser.parse_sql_json(_for_postgres(text)))
-    except Exception:
-        return None
+    except Exception as exc:
+        return None, _short(exc)
     statements: list[SqlStatement] = []
     texts = _StatementTexts(text)
     for raw in tree.get("stmts", ()):
         statement_text = texts.get(raw.get("stmt_location"), raw.get("stmt_len"))
         statements.extend(_from_pglast(_pg_value(raw.get("stmt")), statement_text))
-    return statements
+    return statements, None
 
 
-def _pglast_error(text: str) -> str:
-    try:
-        from pglast import parser
-
-        parser.parse_sql_json(_for_postgres(text))
-    except Exception as exc:
-        return _short(exc)
-    return "not understood"
+def _parse_with_pglast(text: str) -> Optional[list[SqlStatement]]:
+    """The statements pglast reads in `text`, or None when it rejects them."""
+    return _read_with_pglast(text)[0]
 
 
 class _PgNode:
