@@ -13,6 +13,7 @@ from ..model import Finding, Location
 from .base import Context, document, rule
 from .helpers import linked_migrations
 
+
 document(
     "GOV401",
     """

@@ -35,8 +35,8 @@ def shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-
 # --------------------------------------------------------------------------- reading operations
+
 
 def kind_of(op: Operation) -> str:
     """The normalised kind: the SQL statement's kind for raw SQL, else alembic's method name."""
@@ -95,7 +95,6 @@ def _subject(kind: str, op: Operation) -> str:
         return f"{what} {preposition} {table}" if op.table else what
     words = kind.replace("_", " ")
     return f"runs {words} on {table}" if op.table else f"runs {words}"
-
 
 
 # --------------------------------------------------------------------------- destructive
@@ -238,8 +237,7 @@ def bypass_for(op: Operation, migration: Migration) -> Optional[Bypass]:
     return None
 
 
-
-# --------------------------------------------------------------------------- documentation references
+# --------------------------------------------------------------------------- doc references
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^mailto:", re.I)
 
@@ -268,6 +266,7 @@ def points_outside(reference: str) -> bool:
 def outside_doc_refs(migration: Migration) -> list[str]:
     field = migration.header.field("DOC_REFS") if migration.header else None
     return [ref for ref in doc_refs(field.value) if points_outside(ref)] if field else []
+
 
 # --------------------------------------------------------------------------- emergency records
 

@@ -228,6 +228,8 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
 # --------------------------------------------------------------------------- domain flags
 
 DOC_PATH = re.compile(r"\bdocs/[\w./-]+\.md\b")
+
+
 def has_doc_reference(migration: Migration) -> bool:
     """Whether the header names documentation: a DOC_REFS value, a docs/*.md path or an ADR.
 
