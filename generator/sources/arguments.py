@@ -18,6 +18,7 @@ from ..model import ColumnSpec, ColumnType
 Arguments = Sequence[tuple[str, ast.AST]]
 
 _FOREIGN_KEYS = frozenset({"ForeignKey", "ForeignKeyConstraint"})
+_LEAVES = (ast.Constant, ast.Name)  # arguments that hold no call
 
 
 def operation_facts(method: str, arguments: Arguments) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def operation_facts(method: str, arguments: Arguments) -> dict[str, Any]:
     references: list[str] = []
     foreign_key = False
     for _, tree in arguments:
+        if type(tree) in _LEAVES:  # most arguments: a table or column name
+            continue
         for call in _calls(tree):
             name = call_name(call)
             if name == "Column":
@@ -34,7 +37,7 @@ def operation_facts(method: str, arguments: Arguments) -> dict[str, Any]:
                 foreign_key = True
                 if name == "ForeignKey":
                     references.extend(_foreign_key_table(call))
-    by_key = dict(arguments)
+    by_key = dict(arguments) if method in ("create_foreign_key", "alter_column") else {}
     if method == "create_foreign_key":
         referent = _string(by_key.get("referent_table") or by_key.get("2"))
         if referent:
