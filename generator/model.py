@@ -146,6 +146,27 @@ class SqlStatement:
     error: Optional[str] = None  # why parsing failed, when it did
     if_exists: bool = False
     cascade: bool = False
+    references: tuple[str, ...] = ()  # tables its FOREIGN KEY / REFERENCES clauses point at
+    not_null: bool = False  # the column an ADD COLUMN adds is declared NOT NULL
+    has_default: bool = False  # ... and declared with a DEFAULT
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """What a column type can hold, as far as its size goes: a family and its limits."""
+
+    family: str  # "string" | "integer" | "numeric" | "float"
+    size: Optional[int] = None  # length, bytes or precision; None when unbounded
+    scale: Optional[int] = 0  # digits after the point; None when unbounded
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A `sa.Column(...)` written in an operation's arguments, as far as it is literal."""
+
+    name: Optional[str]  # the first argument, when it is a string
+    nullable: Optional[bool] = None  # the literal `nullable=`; None when absent or not literal
+    server_default: bool = False  # whether `server_default=` is given at all
 
 
 @dataclass(frozen=True)
@@ -154,7 +175,8 @@ class Operation:
 
     `kind` uses alembic's method names ("drop_table", "add_column", ...); raw SQL statements carry
     the normalised kind of their statement. `line`..`end_line` span the whole Python statement the
-    call belongs to, which is where a bypass comment may sit.
+    call belongs to, which is where a bypass comment may sit. `arguments` keeps the source text
+    the site shows; the facts below it are what the rules read, so nothing is parsed again.
     """
 
     kind: str
@@ -170,6 +192,12 @@ class Operation:
     via_helper: Optional[str] = None  # name of the same-file helper the call sits in
     in_loop: bool = False
     conditional: bool = False
+    # what the rules need from inside the arguments, read once with the file
+    columns: tuple[ColumnSpec, ...] = ()  # every `sa.Column(...)`, in source order
+    foreign_key: bool = False  # a `ForeignKey(...)` or `ForeignKeyConstraint(...)` among them
+    references: tuple[str, ...] = ()  # tables pointed at: `ForeignKey("t.c")`, a referent_table
+    type_: Optional[ColumnType] = None  # `alter_column`'s `type_=`, when it is a known type
+    existing_type: Optional[ColumnType] = None  # and its `existing_type=`
 
     def argument(self, name: str) -> Optional[str]:
         for key, value in self.arguments:

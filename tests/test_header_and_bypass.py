@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.config import Config
 from generator.model import Comment
 from generator.sources.header import (
+    adr_references,
     parse_alembic_docstring,
     parse_bypass,
     parse_comment_header,
@@ -254,3 +257,50 @@ def test_implicitly_joined_strings_keep_the_comment_between_them():
     assert [(b.line, b.adr_refs) for b in migration.bypasses] == [(7, ("ADR-015",))]
     (operation,) = migration.operations
     assert operation.kind == "drop_table" and operation.sql.cascade and (operation.line, operation.end_line) == (6, 9)
+
+
+# --------------------------------------------------------------------------- ADR references
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("ADR-015", ["ADR-015"]),
+    ("ADR-15", ["ADR-015"]),
+    ("ADR 15", ["ADR-015"]),
+    ("ADR_15", ["ADR-015"]),
+    ("ADR15", ["ADR-015"]),
+    ("ADR-0015", ["ADR-015"]),
+    ("adr-15", ["ADR-015"]),
+    ("Adr 0000015", ["ADR-015"]),
+    ("ADR-1234", ["ADR-1234"]),
+    ("see ADR-7, then (ADR-021).", ["ADR-007", "ADR-021"]),
+    ("docs/adr/ADR-012-retention.md", ["ADR-012"]),
+])
+def test_adr_reference_forms_that_name_an_adr(text, ids):
+    assert [ref.id for ref in adr_references(text)] == ids
+
+
+@pytest.mark.parametrize("text", [
+    "ADRs", "ADR-", "ADR", "MADR-15", "ADR-15a", "my_ADR-1", "ADR:15", "ADR #15", "ADR--15",
+    "ADR  15", "ADR-1234567", "ADR-\u0661\u0662",
+])
+def test_adr_reference_forms_that_do_not(text):
+    assert adr_references(text) == []
+
+
+def test_an_adr_reference_knows_where_it_stands():
+    (ref,) = adr_references("CI:DESTRUCTIVE_OK adr 15 retired")
+    assert (ref.number, ref.start, ref.end) == (15, 18, 24)
+
+
+def test_an_adr_written_with_a_space_is_documentation_for_gov602_as_for_the_bypass():
+    """`ADR 15` approved a bypass but was no documentation reference for GOV602."""
+    from generator.rules.review import has_doc_reference
+
+    source = (
+        '"""\nMIGRATION_ID: 1\nTOUCHES_PRIVACY: Yes\nJUSTIFICATION: hashing agreed in ADR 15\n"""\n'
+        'revision = "a1"\ndown_revision = None\n\ndef upgrade():\n'
+        '    op.drop_table("t")  # CI:DESTRUCTIVE_OK ADR 15 retired\n'
+    )
+    migration, _ = parse_migration("alembic/versions/a1.py", source.encode(), Config())
+    assert migration.bypasses[0].adr_refs == ("ADR-015",)
+    assert has_doc_reference(migration)

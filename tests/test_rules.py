@@ -9,6 +9,7 @@ helpers the site uses (`is_destructive`, `implied_risk`, `linked_migrations`, `R
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -41,8 +42,10 @@ from generator.rules.cadence import today
 from generator.rules.destructive import destructive_operations, is_destructive
 from generator.rules.downgrades import protected_environment
 from generator.rules.emergency import linked_migrations
-from generator.rules.review import column_type, implied_risk, narrows
+from generator.rules.review import implied_risk, narrows, risk_reasons
 from generator.sources import load_repository
+from generator.sources.arguments import column_type, operation_facts
+from generator.sources.sql import parse_sql
 
 PATH = "alembic/versions/a1.py"
 
@@ -156,6 +159,7 @@ def header(fields: Optional[dict] = None, *, line: int = 1, malformed: tuple[int
 def op(kind: str, table: Optional[str] = None, target: Optional[str] = None, *, line: int = 20,
        end_line: Optional[int] = None, call: Optional[str] = None, function: str = "upgrade",
        sql: Optional[SqlStatement] = None, **arguments: str) -> Operation:
+    """An operation as the reader records it: argument texts, and the facts read from them."""
     return Operation(
         kind=kind,
         call=call or ("op.execute" if sql else f"op.{kind}"),
@@ -167,12 +171,24 @@ def op(kind: str, table: Optional[str] = None, target: Optional[str] = None, *, 
         target=target,
         arguments=tuple(arguments.items()),
         sql=sql,
+        **operation_facts("execute" if sql else kind, list(argument_trees(arguments))),
     )
+
+
+def argument_trees(arguments: dict[str, str]):
+    """(key, tree) of each argument text that parses, as the reader holds them."""
+    for key, text in arguments.items():
+        try:
+            yield key, ast.parse(f"(\n{text}\n)", mode="eval").body
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
 
 
 def sql_op(kind: str, text: str, table: Optional[str] = None, target: Optional[str] = None, *,
            line: int = 20, dynamic: bool = False, error: Optional[str] = None, **kw) -> Operation:
-    statement = SqlStatement(text, kind, table, target, dynamic=dynamic, error=error)
+    read = parse_sql(text)[0] if not (dynamic or error) else SqlStatement(text, kind)
+    statement = SqlStatement(text, kind, table, target, dynamic=dynamic, error=error, references=read.references,
+                             not_null=read.not_null, has_default=read.has_default)
     return op("execute", table, target, line=line, sql=statement, **kw)
 
 
@@ -548,7 +564,8 @@ def test_drop_column_declared_low_is_understated():
     ],
 )
 def test_type_narrowing(old, new, narrower):
-    assert narrows(column_type(old), column_type(new)) is narrower
+    type_of = lambda text: column_type(ast.parse(text, mode="eval").body)  # noqa: E731
+    assert narrows(type_of(old), type_of(new)) is narrower
 
 
 def test_narrowing_implies_high_and_unknown_previous_type_implies_medium():
@@ -686,3 +703,39 @@ def test_overdue_policy_review(monkeypatch):
 def test_malformed_source_date_epoch_is_ignored(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
     assert today() == date.today()
+
+
+def test_the_rules_parse_nothing_the_reader_has_read(make_repo, monkeypatch):
+    """Argument trees and SQL are read once, by the reader: the rules find the same risks with
+    every parser out of reach, as they do for a migration served from the cache."""
+    import sqlglot
+    from pglast import parser
+
+    upgrade = '''
+        op.add_column("a", sa.Column("b", sa.Integer(), nullable=False))
+        op.alter_column("a", "c", type_=sa.String(20), existing_type=sa.String(200))
+        op.execute("ALTER TABLE a ADD COLUMN d int NOT NULL, ADD CONSTRAINT fk FOREIGN KEY (d) REFERENCES u (id)")
+        op.create_table("e", sa.Column("f", sa.Integer(), sa.ForeignKey("g.id")))
+    '''
+    root = make_repo({f"{VERSIONS}/a1.py": migration("a1", upgrade=upgrade)})
+    config = Config()
+    repo = load_repository(root, config)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a rule parsed again")
+
+    monkeypatch.setattr(ast, "parse", refuse)
+    monkeypatch.setattr(sqlglot, "parse_one", refuse)
+    monkeypatch.setattr(sqlglot.Dialect, "get_or_raise", refuse)
+    monkeypatch.setattr(parser, "parse_sql_json", refuse)
+    level, reasons = implied_risk(repo.migrations[0], config)
+    assert level == "High" and "narrower" in reasons[0]
+    found = run_rules(repo, config)
+    assert not [f for f in found if "internal error" in f.message]
+    medium = [text for lvl, text in risk_reasons(repo.migrations[0], config) if lvl == "Medium"]
+    assert [text.split(": ", 1)[1] for text in medium] == [
+        "op.add_column adds column 'b' to 'a', a NOT NULL column without a server default",
+        "raw SQL in op.execute adds column 'd' to 'a', a NOT NULL column without a server default",
+        "raw SQL in op.execute adds constraint 'fk' to 'a', with a foreign key",
+        "op.create_table creates table 'e', with a foreign key",
+    ]

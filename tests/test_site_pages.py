@@ -34,7 +34,7 @@ from generator.model import (
     Repository,
     Suppression,
 )
-from generator.rules.catalog import CATALOG, finding
+from generator.catalog import CATALOG, finding
 from generator.site import GeneratedPage, build_pages, nav_fragment, quarter_of, review_pack
 from generator.site.facts import next_quarter, quarter_bounds
 from generator.site.markup import PLAIN_TEXT_NOTE, render_markdown

@@ -1,4 +1,4 @@
-"""Raw SQL is classified by a real parser: sqlglot, and pglast for what sqlglot keeps opaque."""
+"""Raw SQL is classified by a real parser: pglast for PostgreSQL, sqlglot for the other dialects."""
 
 from __future__ import annotations
 
@@ -154,20 +154,21 @@ def test_sqlalchemy_bind_parameters_do_not_break_postgres_parsing():
     assert statements[0].text == "ALTER POLICY p ON t USING (tenant_id = :tenant_id)"
 
 
-@pytest.mark.parametrize("text", [
-    "CREATE POLICY tenant ON events USING (tenant_id = current_setting('app.tenant')::int)",
-    "  drop policy if exists tenant on public.events;  ",
-    "ALTER POLICY tenant ON events USING (true)",
+# Statements both parsers read the same way. Left out, because the readings differ: policies
+# (sqlglot keeps them as opaque commands, classified by their leading keywords only: the kind
+# agrees, the objects are unknown to it), a broken `CREATE POLICY p ON t USING (` (pglast sees
+# the error, sqlglot keeps the command) and `ALTER TABLE t RENAME TO u` ("other" either way).
+BOTH_READ = [
     "ALTER TABLE events ENABLE ROW LEVEL SECURITY",
     "ALTER TABLE ONLY events NO FORCE ROW LEVEL SECURITY;",
-    "CREATE POLICY p ON t USING (a = :tenant)",  # a bind parameter
-    "CREATE POLICY p ON t USING (",  # broken: both roads end in the same error
     "ALTER TABLE t RENAME COLUMN a TO b",
-    "ALTER TABLE t RENAME TO u",
     "ALTER TABLE t ALTER COLUMN c TYPE varchar(10) USING c::varchar",
     "ALTER TABLE t ALTER a TYPE text",
     "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id)",
     "ALTER TABLE t ADD COLUMN x int NOT NULL DEFAULT 0",
+    "ALTER TABLE t ADD COLUMN x int NOT NULL",
+    "ALTER TABLE t ADD COLUMN x int NULL",
+    "ALTER TABLE t ADD COLUMN u int REFERENCES s.users (id), DROP COLUMN b",
     "ALTER TABLE t ADD COLUMN IF NOT EXISTS x int",
     "ALTER TABLE IF EXISTS t ADD COLUMN x int",
     "ALTER TABLE t DROP COLUMN IF EXISTS a CASCADE",
@@ -180,6 +181,7 @@ def test_sqlalchemy_bind_parameters_do_not_break_postgres_parsing():
     "DROP VIEW IF EXISTS v CASCADE",
     "DROP MATERIALIZED VIEW mv",
     "CREATE TABLE IF NOT EXISTS s.t (id int primary key, u int references users(id))",
+    "CREATE TABLE t (a int, b int, FOREIGN KEY (a) REFERENCES x (id), FOREIGN KEY (b) REFERENCES y (id))",
     "CREATE TABLE t2 AS SELECT * FROM t",
     "TRUNCATE TABLE t RESTART IDENTITY CASCADE",
     "TRUNCATE a, s.b",
@@ -193,23 +195,94 @@ def test_sqlalchemy_bind_parameters_do_not_break_postgres_parsing():
     "SET lock_timeout = '5s'",
     "ALTER TABLE t DROP COLUMN a; DROP TABLE b;",
     "UPDATE a SET x = 1;\nUPDATE b SET y = 2",
-])
-def test_postgres_text_read_first_by_pglast_matches_the_road_through_sqlglot(text, monkeypatch):
-    """PostgreSQL text goes to pglast first; for every statement sqlglot also reads, the
-    statements must be exactly those the road through sqlglot gives (which parser read them
-    aside), so that which road a text takes never changes a finding."""
+    "-- retire\nDROP TABLE a; -- and b\nDROP TABLE /* yes */ b /* done */; /* end */",
+]
+
+
+@pytest.mark.parametrize("text", BOTH_READ)
+def test_pglast_and_sqlglot_read_the_same_statement_alike(text):
+    """PostgreSQL text is read by pglast alone and other dialects by sqlglot alone; read by
+    sqlglot as PostgreSQL, a statement must give the same facts (which parser aside), so that the
+    configured dialect never changes a finding about a statement both understand."""
     from dataclasses import replace
 
     from generator.sources import sql
 
-    read = list(sql._parse_all(text, "postgres"))
-    assert read and {s.parser for s in read} == {"pglast"}  # the direct road was taken
-    monkeypatch.setattr(sql, "_alone_for_pglast", lambda text: False)
-    long_road = list(sql._parse_all(text, "postgres"))
-    assert [replace(s, parser="") for s in read] == [replace(s, parser="") for s in long_road]
+    by_pglast = parse_sql(text)
+    assert by_pglast and {s.parser for s in by_pglast} == {"pglast"}
+    by_sqlglot = list(sql._read_with_sqlglot(text, "postgres"))
+    assert [replace(s, parser="") for s in by_pglast] == [replace(s, parser="") for s in by_sqlglot]
 
 
-def test_postgres_text_with_comments_takes_the_road_through_sqlglot():
-    """pglast would count a comment as part of its statement; statement texts leave them out."""
-    statements = parse_sql("-- retire the table\nDROP TABLE legacy; /* done */")
-    assert [(s.kind, s.text, s.parser) for s in statements] == [("drop_table", "DROP TABLE legacy", "sqlglot")]
+POSTGRES_TEXTS = [
+    "DROP TABLE a; DROP POLICY p ON t",
+    "-- note\nDROP TABLE; DROP TABLE b",
+    "SELECT 'unterminated",
+    "DO $$ BEGIN EXECUTE 'TRUNCATE t'; END $$",
+    "ALTER TABLE t ADD COLUMN c int NOT NULL",
+]
+
+
+def test_postgres_is_read_by_pglast_alone(monkeypatch):
+    import sqlglot
+
+    from generator.sources.sql import _parse_cached
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("sqlglot asked to read PostgreSQL")
+
+    monkeypatch.setattr(sqlglot.Dialect, "get_or_raise", refuse)
+    monkeypatch.setattr(sqlglot, "parse_one", refuse)
+    _parse_cached.cache_clear()
+    for text in POSTGRES_TEXTS:
+        statements = parse_sql(text)
+        assert statements and {s.parser for s in statements} == {"pglast"}, text
+    _parse_cached.cache_clear()
+
+
+def test_other_dialects_are_read_by_sqlglot_alone(monkeypatch):
+    from pglast import parser
+
+    from generator.sources.sql import _parse_cached
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pglast asked to read another dialect")
+
+    for name in ("parse_sql_json", "scan", "split"):
+        monkeypatch.setattr(parser, name, refuse)
+    _parse_cached.cache_clear()
+    for text in POSTGRES_TEXTS[:3] + ["ALTER TABLE t ADD COLUMN c int NOT NULL"]:
+        statements = parse_sql(text, "mysql")
+        assert statements and {s.parser for s in statements} == {"sqlglot"}, text
+    _parse_cached.cache_clear()
+
+
+@pytest.mark.parametrize("text, read", [
+    ("-- retire the table\nDROP TABLE legacy; /* done */", [("drop_table", "DROP TABLE legacy")]),
+    ("DROP TABLE a; -- about b\nDROP TABLE b", [("drop_table", "DROP TABLE a"), ("drop_table", "DROP TABLE b")]),
+    ("DROP TABLE a /* not b */; DROP TABLE b", [("drop_table", "DROP TABLE a"), ("drop_table", "DROP TABLE b")]),
+    ("-- x; y\nDROP TABLE; -- about b\nDROP TABLE b",
+     [("other", "DROP TABLE"), ("drop_table", "DROP TABLE b")]),
+    ("SELECT 'é'; -- ü\nDROP TABLE b", [("select", "SELECT 'é'"), ("drop_table", "DROP TABLE b")]),
+    ("SELECT '-- not a comment; still not'", [("select", "SELECT '-- not a comment; still not'")]),
+])
+def test_a_comment_never_changes_which_statement_a_text_is(text, read):
+    """Comments between statements belong to neither; a `;` in a comment or a string splits
+    nothing, also when one statement is wrong and the others are read one by one."""
+    for dialect in ("postgres", "mysql"):
+        assert [(s.kind, s.text) for s in parse_sql(text, dialect)] == read, dialect
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+@pytest.mark.parametrize("text, facts", [
+    ("ALTER TABLE t ADD COLUMN c int NOT NULL", [((), True, False)]),
+    ("ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0", [((), True, True)]),
+    ("ALTER TABLE t ADD COLUMN c int", [((), False, False)]),
+    ("ALTER TABLE t ADD COLUMN c int NOT NULL, ADD COLUMN d int DEFAULT 0", [((), True, False), ((), False, True)]),
+    ("ALTER TABLE t ADD COLUMN c int REFERENCES u (id), DROP COLUMN d", [(("u",), False, False), ((), False, False)]),
+    ("ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES billing.u (id)", [(("u",), False, False)]),
+    ("CREATE TABLE t (a int REFERENCES x (id), b int, FOREIGN KEY (b) REFERENCES y (id))", [(("x", "y"), False, False)]),
+])
+def test_facts_the_rules_need_are_recorded_on_each_statement(text, facts, dialect):
+    """Foreign keys and a NOT NULL column without a default, per action of an ALTER TABLE."""
+    assert [(s.references, s.not_null, s.has_default) for s in parse_sql(text, dialect)] == facts

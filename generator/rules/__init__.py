@@ -1,7 +1,8 @@
 """The policy checks: one module per runbook policy, one ordered catalogue of codes."""
 
-from .base import REGISTRY, Context, Rule, all_rules, failing, rule, run_rules
-from .catalog import CATALOG, RuleSpec, finding
+from .base import REGISTRY, Context, Rule, rule
+from .engine import all_rules, failing, run_rules
+from ..catalog import CATALOG, RuleSpec, finding
 
 __all__ = [
     "CATALOG",

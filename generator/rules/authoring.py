@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 from typing import Iterable, Iterator, Optional
 
 from ..config import Config
 from ..model import Finding, HeaderField, Location, Migration, Operation
 from .base import Context, rule
-from .destructive import calls_named, kind_of, literal, norm
-from .integrity import listing, shorten
-from .review import outside_doc_refs
+from .helpers import kind_of, listing, norm, outside_doc_refs, shorten
 
 ALWAYS_REQUIRED = ("ROLLBACK_STRATEGY",)
 # Operations that move or transform rows rather than change structure; they relate to whatever
@@ -293,17 +290,7 @@ class _Groups:
 
 def referenced_tables(op: Operation) -> set[str]:
     """Tables an operation points at through a foreign key (`create_foreign_key`, ForeignKey)."""
-    tables: set[str] = set()
-    if kind_of(op) == "create_foreign_key":
-        referent = op.argument("referent_table") or op.argument("2")
-        name = literal(referent)
-        if isinstance(name, str):
-            tables.add(norm(name))
-    for call in calls_named(op, "ForeignKey"):
-        target = call.args[0] if call.args else None
-        if isinstance(target, ast.Constant) and isinstance(target.value, str) and "." in target.value:
-            tables.add(norm(target.value.rsplit(".", 1)[0]))
-    return {t for t in tables if t}
+    return {t for t in (norm(name) for name in op.references) if t}
 
 
 def structural_groups(migration: Migration) -> list[list[str]]:

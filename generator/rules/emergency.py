@@ -1,92 +1,17 @@
 """Policy 4: every emergency change is recorded and followed by a retroactive migration.
 
-`linked_migrations` is public: the lateness check (GOV403) and the site's exceptions register
-use the same linking, so a record is never "linked" on one page and "missing" on another.
+The linking of a record to its migrations (`helpers.linked_migrations`) is shared with the
+lateness check (GOV403) and the site's exceptions register, so a record is never "linked" on one
+page and "missing" on another.
 """
 
 from __future__ import annotations
 
-import bisect
-from typing import Iterable, Optional, Sequence
+from typing import Iterable
 
-from ..model import EmergencyRecord, Finding, Location, Migration
+from ..model import Finding, Location
 from .base import Context, document, rule
-
-MIN_PREFIX = 6  # shortest revision-id prefix a record may use to name a migration
-
-
-def _clean(value: Optional[str]) -> str:
-    """A reference as compared: trimmed, Markdown code/link brackets removed, case folded."""
-    return (value or "").strip().strip("`[]<>").strip().casefold()
-
-
-def _names_migration(ref: str, migration: Migration) -> bool:
-    if not ref:
-        return False
-    if migration.migration_id and ref == _clean(migration.migration_id):
-        return True
-    revision = _clean(migration.revision)
-    if not revision:
-        return False
-    return ref == revision or (len(ref) >= MIN_PREFIX and revision.startswith(ref))
-
-
-def linked_migrations(record: EmergencyRecord, migrations: Sequence[Migration]) -> list[Migration]:
-    """The migrations that are the retroactive migration of `record`, ordered by path.
-
-    A migration is linked when its header's `INCIDENT` names the record's incident ticket, or
-    when the record names the migration's `MIGRATION_ID`, its revision id, or a prefix of the
-    revision id at least six characters long (as `git` abbreviates).
-    """
-    index = _index_of(migrations)
-    linked = {id(m): m for m in index.by_incident.get(_clean(record.incident), ())} if record.incident else {}
-    for ref in (_clean(r) for r in record.migration_refs):
-        for migration in index.named_by(ref):
-            linked[id(migration)] = migration
-    return sorted(linked.values(), key=lambda m: m.path)
-
-
-class _LinkIndex:
-    """Migrations by incident, MIGRATION_ID and revision, so linking costs no scan per record."""
-
-    def __init__(self, migrations: Sequence[Migration]):
-        self.by_incident: dict[str, list[Migration]] = {}
-        self.by_name: dict[str, list[Migration]] = {}
-        self.revisions: list[tuple[str, Migration]] = []
-        for m in migrations:
-            incident = _clean(m.header.get("INCIDENT")) if m.header is not None else ""
-            if incident:
-                self.by_incident.setdefault(incident, []).append(m)
-            for name in {_clean(m.migration_id), _clean(m.revision)} - {""}:
-                self.by_name.setdefault(name, []).append(m)
-            if _clean(m.revision):
-                self.revisions.append((_clean(m.revision), m))
-        self.revisions.sort(key=lambda pair: pair[0])
-
-    def named_by(self, ref: str) -> list[Migration]:
-        if not ref:
-            return []
-        found = list(self.by_name.get(ref, ()))
-        if len(ref) >= MIN_PREFIX:
-            start = bisect.bisect_left(self.revisions, ref, key=lambda pair: pair[0])
-            for revision, migration in self.revisions[start:]:
-                if not revision.startswith(ref):
-                    break
-                found.append(migration)
-        return found
-
-
-_last_index: tuple[Optional[Sequence[Migration]], Optional[_LinkIndex]] = (None, None)
-
-
-def _index_of(migrations: Sequence[Migration]) -> _LinkIndex:
-    """The index of this very sequence, built once however many records ask."""
-    global _last_index
-    seen, index = _last_index
-    if seen is not migrations or index is None:
-        index = _LinkIndex(migrations)
-        _last_index = (migrations, index)
-    return index
+from .helpers import linked_migrations
 
 
 document(
@@ -132,33 +57,6 @@ document(
       ## Post-Incident Review
       https://wiki.example.com/postmortems/INC-2041
       ```
-    """,
-)
-
-
-document(
-    "GOV403",
-    """
-    ## What it does
-    Flags an emergency record whose retroactive migration reached the repository more than 24
-    hours after the emergency change. The change's time is the record's heading
-    (`## Emergency Change: 2026-04-01T10:00:00Z`; a date alone means the end of that day, UTC).
-    The migration is the one linked to the record (its `INCIDENT` field names the record's
-    incident ticket, or the record names its `MIGRATION_ID` or revision id), and its time is
-    the commit that added the file to git. The check needs the repository's git history; when
-    history is unavailable it cannot run and the site says so.
-
-    ## Why is this bad?
-    Policy 4 gives the team one day to bring the migrations back in line with what was done to
-    production by hand. Until then, the next deployment may build a schema that differs from
-    production, and every day of delay makes that drift harder to untangle.
-
-    ## Example
-    An emergency change recorded at `2026-04-01T10:00:00Z` whose retroactive migration, with
-    `INCIDENT: INC-2041`, was first committed on 2026-04-03.
-
-    ## Use instead
-    Commit the retroactive migration (header `INCIDENT: INC-2041`) within 24 hours of the change.
     """,
 )
 

@@ -1,7 +1,7 @@
 """Importing this module registers every rule family's checks (order: policy 1 to 7, then the rest).
 
-`history_rules` comes after `emergency` so that the history-based check of GOV403 replaces the
-placeholder documentation registered there.
+Each code is registered by one module only, so the order of imports never decides which
+registration wins.
 """
 
 from . import (  # noqa: F401

@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Sequence
 
 from ..model import EmergencyRecord, Finding, History, Location, Migration
 from .base import Context, rule
-from .emergency import linked_migrations
+from .helpers import linked_migrations
 
 LIMIT = timedelta(hours=24)
 _USABLE_HISTORY = ("ok", "shallow")

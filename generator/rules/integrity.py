@@ -16,21 +16,7 @@ from ..graph import RevisionGraph
 from ..model import Finding, Location, Migration
 from ..sources.files import leaves_repository
 from .base import Context, document, rule
-
-
-LISTED = 20  # members of a cycle or heads named in one message; the rest are counted
-
-
-def listing(items: list[str], separator: str = ", ") -> str:
-    """`a, b, c`, or the first LISTED items and how many more, so messages stay one line."""
-    if len(items) <= LISTED:
-        return separator.join(items)
-    return f"{separator.join(items[:LISTED])} and {len(items) - LISTED} more"
-
-
-def shorten(text: str, limit: int = 80) -> str:
-    """Quoted repository text, cut so one hostile value cannot make a message unreadable."""
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+from .helpers import listing
 
 
 def _at_revision(migration: Migration) -> Location:

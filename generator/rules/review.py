@@ -6,32 +6,24 @@ page, with the same reasons the rule reports.
 
 from __future__ import annotations
 
-import ast
-import functools
 import math
-import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
-import sqlglot
-from sqlglot import exp
-
 from ..config import Config
-from ..model import Finding, Location, Migration, Operation
+from ..model import ColumnType, Finding, Location, Migration, Operation
+from ..sources.header import adr_references
 from .base import Context, rule
-from .destructive import (
-    call_name,
-    calls_named,
+from .helpers import (
     created_earlier,
     describe,
     destructive_operations,
-    keyword,
+    doc_refs,
     kind_of,
+    listing,
     norm,
-    parse_expression,
+    points_outside,
 )
-from .integrity import listing
 
 LEVELS = ("Low", "Medium", "High")
 RLS_KINDS = frozenset({"create_policy", "drop_policy", "alter_policy", "enable_rls", "disable_rls"})
@@ -54,85 +46,19 @@ def level_rank(level: Optional[str]) -> Optional[int]:
 # --------------------------------------------------------------------------- column types
 
 
-@dataclass(frozen=True)
-class ColumnType:
-    """What a column type can hold, as far as its size goes: a family and its limits."""
-
-    family: str  # "string" | "integer" | "numeric" | "float"
-    size: float  # length, bytes or precision; math.inf when unbounded
-    scale: float = 0
-
-
-_STRING_UNBOUNDED = {"Text", "TEXT", "UnicodeText", "CLOB", "CITEXT"}
-_STRING_SIZED = {"String", "VARCHAR", "Unicode", "NVARCHAR", "CHAR", "NCHAR"}
-_INTEGER_BYTES = {
-    "SmallInteger": 2, "SMALLINT": 2,
-    "Integer": 4, "INTEGER": 4, "INT": 4,
-    "BigInteger": 8, "BIGINT": 8,
-}
-_NUMERIC = {"Numeric", "NUMERIC", "DECIMAL"}
-_FLOAT_BYTES = {"REAL": 4, "Float": 8, "FLOAT": 8, "Double": 8, "DOUBLE": 8, "DOUBLE_PRECISION": 8}
-
-
-def column_type(source: Optional[str]) -> Optional[ColumnType]:
-    """Read `sa.String(50)`, `sa.Text()`, `sa.Numeric(10, 2)`, ... ; None when not recognised."""
-    node = parse_expression(source)
-    if node is None:
-        return None
-    if isinstance(node, ast.Call):
-        name, args = call_name(node), _type_arguments(node)
-    elif isinstance(node, (ast.Attribute, ast.Name)):
-        name, args = (node.attr if isinstance(node, ast.Attribute) else node.id), {}
-    else:
-        return None
-    if args is None:
-        return None
-    return _classify(name or "", args)
-
-
-def _type_arguments(call: ast.Call) -> Optional[dict[str, int]]:
-    """Positional and keyword size arguments as integers; None when one is not a literal."""
-    values: dict[str, int] = {}
-    names = ("length", "scale") if call_name(call) not in _NUMERIC | set(_FLOAT_BYTES) else (
-        "precision", "scale"
-    )
-    pairs = list(zip(names, call.args)) + [(kw.arg, kw.value) for kw in call.keywords if kw.arg]
-    for key, value in pairs:
-        if key not in ("length", "precision", "scale"):
-            continue
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, int)):
-            if isinstance(value, ast.Constant) and value.value is None:
-                continue
-            return None
-        values[key] = value.value
-    return values
-
-
-def _classify(name: str, args: dict[str, int]) -> Optional[ColumnType]:
-    if name in _STRING_UNBOUNDED:
-        return ColumnType("string", math.inf)
-    if name in _STRING_SIZED:
-        default = 1 if name in ("CHAR", "NCHAR") else math.inf
-        return ColumnType("string", args.get("length", default))
-    if name in _INTEGER_BYTES:
-        return ColumnType("integer", _INTEGER_BYTES[name])
-    if name in _NUMERIC:
-        if "precision" not in args:  # NUMERIC without precision keeps any number of digits
-            return ColumnType("numeric", math.inf, math.inf)
-        return ColumnType("numeric", args["precision"], args.get("scale", 0))
-    if name in _FLOAT_BYTES:
-        precision = args.get("precision")
-        size = _FLOAT_BYTES[name] if precision is None else (4 if precision <= 24 else 8)
-        return ColumnType("float", size)
-    return None
-
-
 def narrows(old: ColumnType, new: ColumnType) -> bool:
     """True when some value of `old` no longer fits `new` (same family only)."""
+    old_size, new_size = _limit(old.size), _limit(new.size)
     if old.family == "numeric":
-        whole_old, whole_new = old.size - old.scale, new.size - new.scale
-        return new.size < old.size or new.scale < old.scale or whole_new < whole_old
-    return new.size < old.size
+        old_scale, new_scale = _limit(old.scale), _limit(new.scale)
+        whole_old, whole_new = old_size - old_scale, new_size - new_scale
+        return new_size < old_size or new_scale < old_scale or whole_new < whole_old
+    return new_size < old_size
+
+
+def _limit(value: Optional[int]) -> float:
+    """A size or scale as a number; unbounded (None) is larger than any."""
+    return math.inf if value is None else value
 
 
 def _type_change(op: Operation) -> Optional[tuple[str, str]]:
@@ -146,7 +72,7 @@ def _type_change(op: Operation) -> Optional[tuple[str, str]]:
         return None
     column = f"column '{op.target}'" if op.target else "a column"
     old_source = op.argument("existing_type")
-    old, new = column_type(old_source), column_type(new_source)
+    old, new = op.existing_type, op.type_
     change = f"{op.call} changes the type of {column}"
     if old_source is None:
         return "Medium", f"{change} to {new_source} without existing_type, so narrowing cannot be ruled out"
@@ -160,51 +86,21 @@ def _type_change(op: Operation) -> Optional[tuple[str, str]]:
 # --------------------------------------------------------------------------- implied risk
 
 
-def _sql_tree(op: Operation, config: Config) -> Optional[exp.Expression]:
-    if op.sql is None or op.sql.dynamic or op.sql.error:
-        return None
-    return _parse_sql(op.sql.text, config.sql_dialect)
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_sql(text: str, dialect: str) -> Optional[exp.Expression]:
-    """One statement's tree, cached: the statements of one `op.execute` share their text."""
-    try:
-        return sqlglot.parse_one(text, read=dialect)
-    except Exception:  # sqlglot raises several error types; unreadable SQL simply says nothing
-        return None
-
-
-def _adds_required_column(op: Operation, config: Config) -> bool:
+def _adds_required_column(op: Operation) -> bool:
     """A new NOT NULL column without a server default: existing rows force a rewrite or fail."""
     if kind_of(op) != "add_column":
         return False
     if op.sql is not None:
-        text = op.sql.text.upper()
-        tree = _sql_tree(op, config) if "NOT NULL" in text else None
-        return tree is not None and tree.find(exp.NotNullColumnConstraint) is not None and (
-            tree.find(exp.DefaultColumnConstraint) is None
-        )
-    for column in calls_named(op, "Column"):
-        nullable = keyword(column, "nullable")
-        if (
-            isinstance(nullable, ast.Constant)
-            and nullable.value is False
-            and keyword(column, "server_default") is None
-        ):
-            return True
-    return False
+        return op.sql.not_null and not op.sql.has_default
+    return any(c.nullable is False and not c.server_default for c in op.columns)
 
 
-def _adds_foreign_key(op: Operation, config: Config) -> bool:
+def _adds_foreign_key(op: Operation) -> bool:
     if kind_of(op) == "create_foreign_key":
         return True
     if op.sql is not None:
-        tree = _sql_tree(op, config) if "REFERENCES" in op.sql.text.upper() else None
-        return tree is not None and tree.find(exp.Reference, exp.ForeignKey) is not None
-    return any(True for _ in calls_named(op, "ForeignKey")) or any(
-        True for _ in calls_named(op, "ForeignKeyConstraint")
-    )
+        return bool(op.sql.references)
+    return op.foreign_key
 
 
 def _p0_index(op: Operation, config: Config) -> bool:
@@ -232,9 +128,9 @@ def _high_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
 def _medium_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
     ingestion = {norm(t) for t in config.ingestion_tables}
     for op in migration.upgrade_operations():
-        if _adds_required_column(op, config):
+        if _adds_required_column(op):
             yield op.line, "Medium", f"{describe(op)}, a NOT NULL column without a server default"
-        if _adds_foreign_key(op, config):
+        if _adds_foreign_key(op):
             yield op.line, "Medium", f"{describe(op)}, with a foreign key"
         if kind_of(op) == "create_table" and norm(op.table) in ingestion:
             yield op.line, "Medium", f"{describe(op)}, a table ingestion uses"
@@ -332,34 +228,6 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
 # --------------------------------------------------------------------------- domain flags
 
 DOC_PATH = re.compile(r"\bdocs/[\w./-]+\.md\b")
-ADR_REF = re.compile(r"\bADR-?\d+\b", re.I)
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^mailto:", re.I)
-
-
-def doc_refs(value: str) -> list[str]:
-    """The entries of a DOC_REFS value: paths, ADR ids or links, separated by commas or spaces."""
-    return [entry.strip("`'\"()[]<>") for entry in re.split(r"[,;\s]+", value) if entry.strip()]
-
-
-def points_outside(reference: str) -> bool:
-    """Whether a documentation reference is a path outside the repository (`../..`, `/etc`, `~`).
-
-    Web links are fine; a `file:` URL, an absolute path or one that climbs above the root can
-    never be documentation that travels with the repository and its reviews.
-    """
-    if reference.lower().startswith("file:"):
-        return True
-    if _URL.match(reference):
-        return False
-    path = reference.replace("\\", "/")
-    if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:/", path):
-        return True
-    return posixpath.normpath(path).split("/")[0] == ".."
-
-
-def outside_doc_refs(migration: Migration) -> list[str]:
-    field = migration.header.field("DOC_REFS") if migration.header else None
-    return [ref for ref in doc_refs(field.value) if points_outside(ref)] if field else []
 
 
 def has_doc_reference(migration: Migration) -> bool:
@@ -376,7 +244,7 @@ def has_doc_reference(migration: Migration) -> bool:
     text = "\n".join([migration.docstring or ""] + [f.value for f in header.fields])
     for ref in refs:  # a path outside the repository counts nowhere, not even in the docstring
         text = text.replace(ref, " ")
-    return bool(DOC_PATH.search(text) or ADR_REF.search(text))
+    return bool(DOC_PATH.search(text) or adr_references(text))
 
 
 def _flags_set(migration: Migration) -> Iterator:
@@ -391,8 +259,8 @@ def domain_flag_without_doc_ref(ctx: Context) -> Iterable[Finding]:
     ## What it does
     Flags each `TOUCHES_<DOMAIN>: Yes` header field when the header cites no documentation:
     the `DOC_REFS` field is absent or empty and the header text names neither a `docs/....md`
-    path nor an ADR (`ADR-012`). A reference to a path outside the repository
-    (`../../etc/passwd`, `/srv/docs/x.md`) does not count.
+    path nor an ADR (`ADR-012`, `ADR 12`: the forms a bypass comment accepts). A reference to a
+    path outside the repository (`../../etc/passwd`, `/srv/docs/x.md`) does not count.
 
     ## Why is this bad?
     Policy 6 asks reviewers to check the domain's documentation whenever a migration touches a

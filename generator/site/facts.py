@@ -21,7 +21,6 @@ from ..config import Config
 from ..graph import RevisionGraph
 from ..model import (
     Adr,
-    Bypass,
     Commit,
     EmergencyRecord,
     Finding,
@@ -29,13 +28,14 @@ from ..model import (
     Operation,
     Repository,
 )
+from ..rules.helpers import bypass_for, destructive_operations, linked_migrations
+from ..sources.header import adr_references
 
 ROOT = "governance"
 RISK_ORDER = ("High", "Medium", "Low")
 UNKNOWN_RISK = "Not declared"
 LATE_AFTER_HOURS = 24.0
 
-_ADR_REF = re.compile(r"\bADR[-_ ]?0*(\d{1,6})\b", re.IGNORECASE)
 _MARKDOWN_FILE = re.compile(r"[\w./-]+\.md\b")
 _MIGRATION_ID_DATE = re.compile(r"^\s*(\d{8})\d{0,6}\s*$")
 
@@ -205,27 +205,6 @@ class ExceptionStatus:
         return "compliant" if self.within_24h else "late"
 
 
-def _linker():
-    """`linked_migrations` of the emergency rules, so the site and GOV402 agree on links."""
-    try:
-        from ..rules.emergency import linked_migrations
-    except ImportError:  # pragma: no cover - the rule module ships with the package
-        return None
-    return linked_migrations
-
-
-def _fallback_links(record: EmergencyRecord, migrations: Sequence[Migration]) -> list[Migration]:
-    incident = (record.incident or "").strip().casefold()
-    refs = {r.strip().casefold() for r in record.migration_refs}
-    linked = []
-    for m in migrations:
-        named = incident and m.header and (m.header.get("INCIDENT") or "").strip().casefold() == incident
-        by_ref = {(m.migration_id or "").casefold(), (m.revision or "").casefold()} & refs
-        if named or by_ref:
-            linked.append(m)
-    return sorted(linked, key=lambda m: m.path)
-
-
 # --------------------------------------------------------------------------- the facts
 
 
@@ -292,8 +271,6 @@ class SiteFacts:
 
     @cached_property
     def _destructive(self) -> dict[str, tuple[Operation, ...]]:
-        from ..rules.destructive import destructive_operations
-
         found = {}
         for m in self.repo.migrations:
             ops = tuple(destructive_operations(m, self.config))
@@ -311,12 +288,7 @@ class SiteFacts:
                 lines.add(f.location.line)
         return sorted(lines)
 
-    @staticmethod
-    def bypass_for(op: Operation, migration: Migration) -> Optional[Bypass]:
-        for bypass in migration.bypasses:
-            if op.line <= bypass.line <= op.end_line:
-                return bypass
-        return None
+    bypass_for = staticmethod(bypass_for)
 
     # ----------------------------------------------------------------- findings
 
@@ -431,8 +403,8 @@ class SiteFacts:
         found = self.adr_by_id.get(reference)
         if found is not None:
             return found
-        match = _ADR_REF.search(reference)
-        return self.adr_by_number.get(int(match.group(1))) if match else None
+        named = adr_references(reference)
+        return self.adr_by_number.get(named[0].number) if named else None
 
     @cached_property
     def citations(self) -> dict[str, list[tuple[Migration, tuple[str, ...]]]]:
@@ -454,8 +426,8 @@ class SiteFacts:
                     yield adr.path, "bypass"
         texts = [f.value for f in migration.header.fields] if migration.header else []
         for text in texts:
-            for match in _ADR_REF.finditer(text):
-                adr = self.adr_by_number.get(int(match.group(1)))
+            for named in adr_references(text):
+                adr = self.adr_by_number.get(named.number)
                 if adr is not None:
                     yield adr.path, "header"
             for match in _MARKDOWN_FILE.finditer(text):  # DOC_REFS: docs/adr/0021-title.md
@@ -475,12 +447,11 @@ class SiteFacts:
     @cached_property
     def exception_statuses(self) -> tuple[ExceptionStatus, ...]:
         records = sorted(self.repo.exceptions, key=lambda r: (r.path, r.line))
-        linker = _linker() or _fallback_links
         taken: set[str] = set()
         statuses = []
         for index, record in enumerate(records):
             following = records[index + 1] if index + 1 < len(records) else None
-            linked = tuple(linker(record, self.repo.migrations))
+            linked = tuple(linked_migrations(record, self.repo.migrations))
             statuses.append(
                 self._status(record, linked, slug(record.id, taken, ()), following)
             )

@@ -375,21 +375,16 @@ class RuleEntry:
 
 
 def _catalog():
-    from ..rules.catalog import CATALOG
+    from ..catalog import CATALOG
 
     return CATALOG
 
 
 def rule_entries() -> list[RuleEntry]:
     """Every rule of the catalogue with its documentation (an empty doc when none is written)."""
-    try:
-        from ..rules import all_rules
+    from ..rules import all_rules
 
-        documented = {r.code: r.doc for r in all_rules()}
-    except ImportError:  # a rule family missing: still list every code of the catalogue
-        from ..rules.base import REGISTRY
-
-        documented = {code: r.doc for code, r in REGISTRY.items()}
+    documented = {r.code: r.doc for r in all_rules()}
     return [
         RuleEntry(
             spec.code,

@@ -20,8 +20,9 @@ from typing import Any, Iterable, Optional
 
 from ..config import Config
 from ..model import Adr, Finding, Location
-from ..rules.catalog import finding
+from ..catalog import finding
 from .files import find_files, read_text
+from .header import adr_id, adr_references
 from .markdown import FrontMatter, Heading, MarkdownDocument, parse_markdown, split_front_matter
 
 STATUSES = ("Proposed", "Accepted", "Rejected", "Deprecated", "Superseded")
@@ -29,22 +30,16 @@ _SKIPPED_NAMES = {"readme.md", "index.md"}
 
 _FILE_NUMBER = re.compile(r"(?:adr[-_ ]?)?(\d+)(?=[-_ .]|$)", re.I)
 _TITLE_NUMBER = re.compile(r"(?:ADR[-_ ]?(\d+)\s*[:.\-\u2013\u2014]?|(\d+)\.(?=\s))\s*(.*)$", re.I)
-_ADR_REF = re.compile(r"\bADR[-_ ]?(\d+)\b", re.I)
 _LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
 _NUMBERED_LINK_TEXT = re.compile(r"\[(\d+)\.\s")
 _RELATION = re.compile(r"superseded[\s_-]+by|supersedes", re.I)
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:$|[T\s(,])")
 
 
-def adr_id(number: int) -> str:
-    """The normalised id: `ADR-015` (three digits at least, longer numbers kept whole)."""
-    return f"ADR-{number:03d}"
-
-
 def normalise_adr_ref(text: str) -> Optional[str]:
     """`ADR-15`, `adr 0015`, `ADR_015` -> `ADR-015`; None when the text names no ADR."""
-    match = _ADR_REF.search(text)
-    return adr_id(int(match.group(1))) if match else None
+    found = adr_references(text)
+    return found[0].id if found else None
 
 
 def normalise_status(text: str) -> Optional[str]:
@@ -320,7 +315,7 @@ def _adr_refs(text: str) -> list[str]:
 
     A bare number counts only when it is the whole text (front matter `supersedes: 12`).
     """
-    refs = [adr_id(int(n)) for n in _ADR_REF.findall(text)]
+    refs = [ref.id for ref in adr_references(text)]
     for target in _LINK_TARGET.findall(text):
         match = _FILE_NUMBER.match(PurePosixPath(target).name)
         if match:

@@ -30,7 +30,7 @@ import yaml
 
 from ..config import Config
 from ..model import CiJob, Finding, Location
-from ..rules.catalog import finding
+from ..catalog import finding
 from .files import find_files, read_text
 from .markdown import YamlDocument, load_yaml
 

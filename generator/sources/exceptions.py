@@ -22,7 +22,7 @@ from typing import Optional
 
 from ..config import Config
 from ..model import EmergencyRecord, Finding, Location
-from ..rules.catalog import finding
+from ..catalog import finding
 from .files import inside, leaves_repository, read_text
 from .markdown import Heading, MarkdownDocument, field_key, parse_markdown
 

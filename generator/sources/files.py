@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Optional
 
 from ..model import Finding, Location
-from ..rules.catalog import finding
+from ..catalog import finding
 
 MAX_BYTES = 64 * 1024 * 1024  # a larger input is reported, not read
 # A Markdown or YAML document beyond this is reported too: parsing costs microseconds a byte, so

@@ -3,6 +3,7 @@
 * the metadata header: `KEY: value` lines, values continued on more-indented lines;
 * the docstring `alembic revision` writes: `Revision ID:`, `Revises:`, `Create Date:`;
 * the destructive bypass comment `# CI:DESTRUCTIVE_OK - <ADR or ticket> <justification>`;
+* references to ADRs (`ADR-015`), in bypass comments, headers and ADRs alike;
 * suppression comments `# govsite: disable=GOV505,GOV201`.
 
 They are kept apart from the Python reader so each can be tested on its own, and every line
@@ -12,8 +13,9 @@ number they report is a line of the file.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, NamedTuple, Optional, Sequence
 
+from ..catalog import CATALOG
 from ..model import Bypass, Comment, HeaderField, MetadataHeader
 
 BYPASS_MARKER = "CI:DESTRUCTIVE_OK"
@@ -147,9 +149,43 @@ def split_revisions(value: str) -> tuple[str, ...]:
     return tuple(p for p in parts if p and p.lower() != "none")
 
 
+# --------------------------------------------------------------------------- ADR references
+
+_ADR_REFERENCE = re.compile(r"\bADR[-_ ]?0*([0-9]{1,6})\b", re.IGNORECASE)
+
+
+class AdrReference(NamedTuple):
+    """One ADR named in a text: its number and where the name stands (`text[start:end]`)."""
+
+    number: int
+    start: int
+    end: int
+
+    @property
+    def id(self) -> str:
+        return adr_id(self.number)
+
+
+def adr_references(text: str) -> list[AdrReference]:
+    """Every ADR a text names, in order: the one way bypass comments, headers, ADR relations, the
+    rules and the site recognise a reference.
+
+    Accepted: `ADR`, in any case, then at most one `-`, `_` or space, then a number of up to six
+    digits (0-9) after any leading zeros: `ADR-015`, `ADR-15`, `ADR 15`, `ADR_15`, `ADR15`, `adr-0015`
+    (all ADR-015). Rejected: a name run into a longer word (`MADR-15`, `ADR-15a`, `my_ADR-1`), any
+    other or doubled separator (`ADR:15`, `ADR #15`, `ADR--15`, `ADR  15`), no number (`ADRs`,
+    `ADR-`) and longer numbers, which name no ADR anyone writes.
+    """
+    return [AdrReference(int(m[1]), m.start(), m.end()) for m in _ADR_REFERENCE.finditer(text)]
+
+
+def adr_id(number: int) -> str:
+    """The normalised id: `ADR-015` (three digits at least, longer numbers kept whole)."""
+    return f"ADR-{number:03d}"
+
+
 # --------------------------------------------------------------------------- bypass comments
 
-_ADR_REF = re.compile(r"\bADR[-_ ]?(\d{1,6})\b", re.I)
 _SEPARATORS = " \t-\u2013\u2014:;,.|/()[]{}<>=~*#"
 _MARKER = re.compile(re.escape(BYPASS_MARKER))
 _WORD = re.compile(r"[^\W_]+")
@@ -158,11 +194,6 @@ _EMPTY_BRACKETS = re.compile(r"\(\s*[-,;:]*\s*\)|\[\s*[-,;:]*\s*\]")
 _FILLER_WORDS = frozenset(
     "see per ref refs reference re cf via and or the a an in on at by for to of with also as ok okay".split()
 )
-
-
-def normalise_adr(number: str) -> str:
-    """`15`, `015` and `0015` all name "ADR-015"."""
-    return f"ADR-{int(number):03d}"
 
 
 def parse_bypass(comment: Comment, ticket_pattern: str) -> Optional[Bypass]:
@@ -176,8 +207,8 @@ def parse_bypass(comment: Comment, ticket_pattern: str) -> Optional[Bypass]:
     text = comment.text
     if BYPASS_MARKER not in text:
         return None
-    adr_matches = list(_ADR_REF.finditer(text))
-    adr_spans = [m.span() for m in adr_matches]
+    adr_matches = adr_references(text)
+    adr_spans = [(m.start, m.end) for m in adr_matches]
     ticket_spans = [
         span for span in _ticket_spans(text, ticket_pattern)
         if not any(span[0] < end and start < span[1] for start, end in adr_spans)
@@ -188,7 +219,7 @@ def parse_bypass(comment: Comment, ticket_pattern: str) -> Optional[Bypass]:
         line=comment.line,
         column=comment.column,
         text=text,
-        adr_refs=_unique(normalise_adr(m[1]) for m in adr_matches),
+        adr_refs=_unique(m.id for m in adr_matches),
         tickets=_unique(text[start:end] for start, end in ticket_spans),
         justification=_justification(remaining),
     )
@@ -236,8 +267,6 @@ def parse_suppression(text: str) -> tuple[str, ...]:
     match = _SUPPRESSION.search(text)
     if not match:
         return ()
-    from ..rules.catalog import CATALOG
-
     by_name = {spec.name: code for code, spec in CATALOG.items()}
     codes = []
     for token in re.split(r"[,\s]+", match[1].strip()):

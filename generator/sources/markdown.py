@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..model import Finding, Location
-from ..rules.catalog import finding
+from ..catalog import finding
 
 _PARSER = MarkdownIt("commonmark").enable("table")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 from ..model import Operation, SqlStatement
-from .arguments import remember_expression
+from .arguments import operation_facts
 from .sql import dynamic_sql, parse_sql
 
 # op.* attributes that are tools, not schema operations
@@ -490,7 +490,7 @@ class Frame:
     helper: Optional[str] = None
     in_loop: bool = False
     conditional: bool = False
-    loop_arg: Optional[str] = None
+    loop_arg: Optional[ast.expr] = None  # the list a loop runs the body for
     call_stack: tuple[str, ...] = ()
     copies: int = 1  # how many expanded copies of the enclosing loops this walk stands for
 
@@ -578,7 +578,7 @@ class OperationWalker:
     def _loop(self, stmt: ast.AST, frame: Frame) -> list[tuple[list, Frame]]:
         """A loop over a literal list is walked once per item, the item bound to its name."""
         items = self.resolver.value(stmt.iter, frame.env)
-        loop_arg = self.source.segment(stmt.iter)
+        loop_arg = stmt.iter
         if (isinstance(stmt.target, ast.Name) and isinstance(items, StrList)
                 and 0 < len(items) <= MAX_LOOP_ITEMS and frame.copies * len(items) <= MAX_COPIES
                 and self.expansions + len(items) <= MAX_EXPANSIONS):
@@ -705,37 +705,35 @@ class OperationWalker:
 
     # ---- recording
 
-    def _arguments(self, call: ast.Call, frame: Frame) -> tuple[tuple[str, str], ...]:
+    def _arguments(self, call: ast.Call, frame: Frame) -> list[tuple[str, ast.expr]]:
+        """(key, tree) of each argument, keyed as `Operation.arguments` keys them."""
         arguments = []
         for index, arg in enumerate(call.args):
-            if isinstance(arg, ast.Starred):
-                arguments.append(("*", self.source.segment(arg)))
-            else:
-                arguments.append((str(index), self._expression(arg)))
+            arguments.append(("*" if isinstance(arg, ast.Starred) else str(index), arg))
         for keyword in call.keywords:
-            arguments.append((keyword.arg or "**", self._expression(keyword.value)))
+            arguments.append((keyword.arg or "**", keyword.value))
         if frame.loop_arg is not None:
             arguments.append(("loop", frame.loop_arg))
-        return tuple(arguments)
+        return arguments
 
-    def _expression(self, node: ast.expr) -> str:
-        """An argument's source text; its tree is handed on for the rules that read it."""
-        text = self.source.segment(node)
-        remember_expression(text, node)
-        return text
-
-    def _base(self, call: ast.Call, kind: str, text: str, frame: Frame, span: tuple[int, int],
-              **fields) -> Operation:
+    def _base(self, call: ast.Call, method: str, kind: str, text: str, frame: Frame,
+              span: tuple[int, int], **fields) -> Operation:
+        """The operation of `call`: its arguments as text, and the facts read from their trees."""
+        arguments = self._arguments(call, frame)
+        facts = operation_facts(method, [(k, tree) for k, tree in arguments if k != "*"])
         return Operation(
             kind=kind, call=text, function=frame.function, line=span[0], end_line=span[1],
-            column=self.source.column(call), arguments=self._arguments(call, frame),
-            via_helper=frame.helper, in_loop=frame.in_loop, conditional=frame.conditional, **fields,
+            column=self.source.column(call),
+            arguments=tuple((key, self.source.segment(tree)) for key, tree in arguments),
+            via_helper=frame.helper, in_loop=frame.in_loop, conditional=frame.conditional,
+            **fields, **facts,
         )
 
     def _operation(self, call: ast.Call, method: str, text: str, batch: Optional[Batch],
                    frame: Frame, span: tuple[int, int]) -> None:
         table, target = self._table_and_target(call, method, batch, frame.env)
-        self.result.operations.append(self._base(call, method, text, frame, span, table=table, target=target))
+        operation = self._base(call, method, method, text, frame, span, table=table, target=target)
+        self.result.operations.append(operation)
 
     def _table_and_target(self, call: ast.Call, method: str, batch: Optional[Batch], env: Env):
         roles = OP_ROLES.get(method, ("table",))
@@ -761,7 +759,7 @@ class OperationWalker:
         argument = call.args[0] if call.args else _keyword(call, "sqltext", "statement", "sql", "object_")
         for statement in self._statements(argument, frame.env):
             self.result.operations.append(
-                self._base(call, statement.kind, text, frame, span,
+                self._base(call, "execute", statement.kind, text, frame, span,
                            table=statement.table, target=statement.target, sql=statement)
             )
 
@@ -795,7 +793,8 @@ class OperationWalker:
     def _external(self, call: ast.Call, text: str, frame: Frame, span: tuple[int, int]) -> None:
         root, _, rest = text.partition(".")
         qualified = self.external[root] + (f".{rest}" if rest else "")
-        self.result.operations.append(self._base(call, "external_call", text, frame, span, target=qualified))
+        self.result.operations.append(
+            self._base(call, "external_call", "external_call", text, frame, span, target=qualified))
 
     # ---- helpers
 

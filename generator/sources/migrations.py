@@ -40,7 +40,7 @@ from ..model import (
     MetadataHeader,
     Migration,
 )
-from ..rules.catalog import finding
+from ..catalog import finding
 from .files import decode, find_files, inside, left_to_report, read_bytes, read_text
 from .header import (
     parse_alembic_docstring,

@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from ..config import Config
 from ..model import Finding, Location, PolicyDocument
-from ..rules.catalog import finding
+from ..catalog import finding
 from .files import find_files, read_text
 from .markdown import MarkdownDocument, field_key, parse_markdown, split_front_matter
 

@@ -1,15 +1,18 @@
 """Raw SQL from migrations, classified into the same `kind` vocabulary as `op.*` calls.
 
-For PostgreSQL (the default dialect) pglast, the server's own parser, reads the text first.
-sqlglot reads the other dialects, PostgreSQL text with comments in it and whatever pglast
-rejects; what sqlglot can only keep as an opaque `Command` (row level security, policies, `DO`
-blocks) goes to pglast again, statement by statement. Text that is only partly known (an
-f-string, a template with variables) is classified from its known beginning by `dynamic_sql`,
-and marked dynamic so the rules can say it was not verified. Nothing here raises: what cannot be parsed becomes kind "other" with `error`.
+One reading per dialect: PostgreSQL text (the default) is read by pglast, the server's own
+parser, and the text of any other dialect (`sql_dialect` in the configuration) by sqlglot. What
+the rules need from a statement (its kind and objects, foreign keys, a NOT NULL column without a
+default) is recorded on the `SqlStatement`, so no rule parses SQL again. Text that is only partly
+known (an f-string, a template with variables) is classified from its known beginning by
+`dynamic_sql`, and marked dynamic so the rules can say it was not verified. Nothing here raises:
+what cannot be parsed becomes kind "other" with `error`.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import functools
 import json
 import logging
@@ -28,16 +31,6 @@ _DIALECT_ALIASES = {
 }
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-class _QuietCommandFallback(logging.Filter):
-    """sqlglot logs a warning for every statement it keeps as a Command; we handle those."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Falling back to parsing as a 'Command'" not in record.getMessage()
-
-
-logging.getLogger("sqlglot").addFilter(_QuietCommandFallback())
 
 
 # --------------------------------------------------------------------------- public API
@@ -68,9 +61,6 @@ def dynamic_sql(known_prefix: str) -> SqlStatement:
     )
 
 
-# --------------------------------------------------------------------------- splitting
-
-
 def _normalise_dialect(dialect: str) -> str:
     name = (dialect or "postgres").strip().lower()
     return _DIALECT_ALIASES.get(name, name)
@@ -79,22 +69,141 @@ def _normalise_dialect(dialect: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _parse_cached(text: str, dialect: str) -> tuple[SqlStatement, ...]:
     try:
-        return tuple(_parse_all(text, dialect))
+        reader = _read_postgres if dialect == "postgres" else _read_with_sqlglot
+        return tuple(reader(text, dialect))
     except (RecursionError, MemoryError):
         return (SqlStatement(text=text, kind="other", parser="none", error="SQL too deeply nested to parse"),)
     except Exception as exc:  # a parser bug must not stop the reading of the repository
         return (SqlStatement(text=text, kind="other", parser="none", error=_short(exc)),)
 
 
-def _parse_all(text: str, dialect: str) -> Iterator[SqlStatement]:
+_TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+)[^>]*>")
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of a parser's message, without terminal colours or token dumps."""
+    message = _TOKEN_REPR.sub(r"\1", _ANSI.sub("", str(exc))).strip().splitlines()
+    return message[0] if message else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _read_postgres(text: str, dialect: str = "postgres") -> Iterator[SqlStatement]:
+    """Every statement, read by pglast: the whole text at once, or statement by statement when
+    one of them is wrong, so that the others still count."""
+    parsed, _ = _read_with_pglast(text)
+    if parsed is not None:
+        yield from parsed
+        return
+    for piece in _pieces(text):
+        parsed, error = _read_with_pglast(piece)
+        if parsed is None:
+            yield SqlStatement(text=piece, kind="other", parser="pglast", error=error)
+        else:
+            yield from parsed
+
+
+_COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+_SEMICOLON = "ASCII_59"
+
+
+def _tokens(text: str) -> Optional[list]:
+    """pglast's scan of `text` (character offsets, ends inclusive); None when it cannot scan."""
+    tokens, unreadable = _scan(text)
+    return None if unreadable is not None else tokens
+
+
+def _scan(text: str) -> tuple[list, Optional[int]]:
+    """(tokens, None), or the tokens before an unclosed quote or comment and where it starts."""
+    from pglast import parser
+
+    try:
+        return parser.scan(_for_postgres(text)), None
+    except Exception as exc:
+        where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+    try:
+        return (parser.scan(_for_postgres(text[:where])) if 0 < where < len(text) else []), where
+    except Exception:
+        return [], 0
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """The statements of `text` as the scanner splits them at `;`, comments around them left out.
+
+    The scanner knows quotes, dollar quoting and comments, so a `;` inside them splits nothing.
+    An unclosed quote or comment makes the statement it stands in, and all that follows, one
+    piece; the statements before it are still pieces of their own, so a drop cannot hide behind
+    a broken statement after it.
+    """
+    tokens, unreadable = _scan(text)
+    statement: list = []
+    for token in tokens + [None]:
+        if token is None or token.name == _SEMICOLON:
+            code = [t for t in statement if t.name not in _COMMENT_TOKENS]
+            if token is None and unreadable is not None:
+                rest = text[code[0].start if code else unreadable :].strip()
+                if rest:
+                    yield rest
+            elif code:
+                yield text[code[0].start : code[-1].end + 1]
+            statement = []
+        else:
+            statement.append(token)
+
+
+class _StatementTexts:
+    """The text of each statement pglast found: its byte range in the UTF-8 text, and without the
+    comments around it, so that a comment never changes which statement a text is."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.data = text.encode("utf-8") if not text.isascii() else None
+        self.tokens = _tokens(text) if ("--" in text or "/*" in text) else None
+        self.starts = [t.start for t in self.tokens] if self.tokens else []
+
+    def _chars(self, offset: int) -> int:
+        if self.data is None:
+            return offset
+        return len(self.data[:offset].decode("utf-8", "replace"))
+
+    def get(self, location: Optional[int], length: Optional[int]) -> str:
+        start = self._chars(location or 0)
+        end = self._chars((location or 0) + length) if length else len(self.text)
+        if self.tokens:
+            first = bisect.bisect_left(self.starts, start)
+            last = bisect.bisect_left(self.starts, end)
+            code = [t for t in self.tokens[first:last] if t.name not in _COMMENT_TOKENS and t.name != _SEMICOLON]
+            if code:
+                return self.text[code[0].start : code[-1].end + 1]
+        return self.text[start:end].strip()
+
+
+# --------------------------------------------------------------------------- other dialects
+
+
+@contextlib.contextmanager
+def _quiet_sqlglot() -> Iterator[None]:
+    """sqlglot logs a warning for every statement it keeps as a Command, which this module
+    classifies itself; the warning is silenced while this module parses, and only then."""
+    logger = logging.getLogger("sqlglot")
+    quiet = _QuietCommandFallback()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+class _QuietCommandFallback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+
+
+def _read_with_sqlglot(text: str, dialect: str) -> Iterator[SqlStatement]:
+    """Every statement, read by sqlglot in `dialect` (generic SQL for a name it does not know)."""
     import sqlglot
     from sqlglot.errors import TokenError
-
-    if dialect == "postgres" and _alone_for_pglast(text):
-        parsed = _parse_with_pglast(text.strip())
-        if parsed is not None:
-            yield from parsed
-            return
 
     try:
         sqlglot_dialect = sqlglot.Dialect.get_or_raise(dialect)
@@ -102,23 +211,12 @@ def _parse_all(text: str, dialect: str) -> Iterator[SqlStatement]:
         sqlglot_dialect = sqlglot.Dialect.get_or_raise(None)
     try:
         tokens = sqlglot_dialect.tokenize(text)
-    except TokenError as exc:
-        yield from _without_sqlglot_tokens(text, dialect, exc)
+    except TokenError as exc:  # an unclosed quote, say
+        yield SqlStatement(text=text.strip(), kind="other", parser="sqlglot", error=_short(exc))
         return
-    for chunk in _split_statements(tokens):
-        yield from _parse_chunk(text, chunk, sqlglot_dialect, dialect)
-
-
-def _alone_for_pglast(text: str) -> bool:
-    """Whether PostgreSQL's own parser can read `text` first, without sqlglot.
-
-    It is the faster of the two (C against Python) and the authority on PostgreSQL, and its
-    readings are made to equal sqlglot's for every statement both understand (tests compare
-    them; pglast also knows a trigger's table). Only comments keep a text on the long road: pglast counts a comment as part of the
-    statement it stands in, while the statement texts shown and matched elsewhere leave them
-    out.
-    """
-    return "--" not in text and "/*" not in text
+    with _quiet_sqlglot():
+        statements = [s for chunk in _split_statements(tokens) for s in _parse_chunk(text, chunk, sqlglot_dialect)]
+    yield from statements
 
 
 def _split_statements(tokens: list) -> Iterator[list]:
@@ -136,19 +234,7 @@ def _split_statements(tokens: list) -> Iterator[list]:
         yield chunk
 
 
-def _without_sqlglot_tokens(text: str, dialect: str, exc: Exception) -> Iterator[SqlStatement]:
-    """sqlglot could not even tokenize the text (an unclosed quote, say): ask pglast, or give up."""
-    if dialect == "postgres":
-        parsed = _parse_with_pglast(text.strip())
-        if parsed is not None:
-            yield from parsed
-            return
-        yield SqlStatement(text=text.strip(), kind="other", parser="pglast", error=_pglast_error(text))
-        return
-    yield SqlStatement(text=text.strip(), kind="other", parser="sqlglot", error=_short(exc))
-
-
-def _parse_chunk(text: str, chunk: list, sqlglot_dialect: Any, dialect: str) -> Iterator[SqlStatement]:
+def _parse_chunk(text: str, chunk: list, sqlglot_dialect: Any) -> Iterator[SqlStatement]:
     statement_text = text[chunk[0].start : chunk[-1].end + 1]
     try:
         expressions = sqlglot_dialect.parser().parse(chunk, text)
@@ -161,20 +247,13 @@ def _parse_chunk(text: str, chunk: list, sqlglot_dialect: Any, dialect: str) -> 
             error = "not a SQL statement"
         else:
             statements = _from_sqlglot(expression, statement_text)
-            if statements is not None and (dialect != "postgres" or _confirmed(statements)):
+            if statements is not None:
                 yield from statements
                 return
-    if dialect == "postgres":
-        parsed = _parse_with_pglast(statement_text)
-        if parsed is not None:
-            yield from parsed
-            return
-        error = _pglast_error(statement_text)
     if error is not None:
-        parser = "pglast" if dialect == "postgres" else "sqlglot"
-        yield SqlStatement(text=statement_text, kind="other", parser=parser, error=error)
+        yield SqlStatement(text=statement_text, kind="other", parser="sqlglot", error=error)
         return
-    kind, table, if_exists, cascade = _classify_fragment(statement_text)
+    kind, table, if_exists, cascade = _classify_fragment(statement_text)  # an opaque Command
     yield SqlStatement(
         text=statement_text, kind=kind or "other", table=table,
         parser="sqlglot", if_exists=if_exists, cascade=cascade,
@@ -186,20 +265,6 @@ def _is_bare_expression(expression: Any) -> bool:
     from sqlglot import exp
 
     return isinstance(expression, exp.Condition)
-
-
-def _confirmed(statements: list[SqlStatement]) -> bool:
-    """Whether sqlglot's reading is specific enough; a vague "other" is checked by pglast."""
-    return all(s.kind != "other" for s in statements)
-
-
-_TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+)[^>]*>")
-
-
-def _short(exc: BaseException) -> str:
-    """The first line of a parser's message, without terminal colours or token dumps."""
-    message = _TOKEN_REPR.sub(r"\1", _ANSI.sub("", str(exc))).strip().splitlines()
-    return message[0] if message else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- sqlglot
@@ -267,9 +332,34 @@ def _sg_alter(expression: Any, text: str) -> list[SqlStatement]:
             SqlStatement(
                 text=text, kind=kind, table=table, target=target,
                 if_exists=if_exists or table_if_exists, cascade=cascade,
+                **(_sg_definition_facts(action) if kind in ("add_column", "add_constraint") else {}),
             )
         )
     return statements
+
+
+def _sg_references(node: Any) -> tuple[str, ...]:
+    """Tables the FOREIGN KEY / REFERENCES clauses inside `node` point at."""
+    from sqlglot import exp
+
+    found = (_table_of(reference.this) for reference in node.find_all(exp.Reference, bfs=False))
+    return tuple(dict.fromkeys(name for name in found if name))
+
+
+def _sg_definition_facts(action: Any) -> dict[str, Any]:
+    """references / not_null / has_default of an added column or constraint."""
+    from sqlglot import exp
+
+    facts: dict[str, Any] = {}
+    references = _sg_references(action)
+    if references:
+        facts["references"] = references
+    if isinstance(action, exp.ColumnDef):
+        facts["not_null"] = any(
+            not c.args.get("allow_null") for c in action.find_all(exp.NotNullColumnConstraint)
+        )
+        facts["has_default"] = action.find(exp.DefaultColumnConstraint) is not None
+    return facts
 
 
 def _alter_action(action: Any) -> tuple[str, Optional[str], bool, bool]:
@@ -326,7 +416,8 @@ def _sg_create(expression: Any, text: str) -> list[SqlStatement]:
         target = _name(this) or _name(getattr(this, "this", None))
         return [SqlStatement(text=text, kind=kind, target=target)]
     name = _table_of(this)
-    return [SqlStatement(text=text, kind=kind, table=name, target=name)]
+    references = _sg_references(expression) if kind == "create_table" else ()
+    return [SqlStatement(text=text, kind=kind, table=name, target=name, references=references)]
 
 
 def _sg_dml(kind: str):
@@ -367,8 +458,9 @@ def _for_postgres(text: str) -> str:
     return _BIND_PARAMETER.sub(lambda m: "$1".ljust(len(m[0])), text)
 
 
-def _parse_with_pglast(text: str) -> Optional[list[SqlStatement]]:
-    """Statements of `text` read by PostgreSQL's own parser, or None when it rejects them.
+def _read_with_pglast(text: str) -> tuple[Optional[list[SqlStatement]], Optional[str]]:
+    """(statements, None) of `text` read by PostgreSQL's own parser, or (None, why) when it
+    rejects them.
 
     The parse tree is taken as libpg_query's JSON and read through `_PgNode`, which is several
     times faster than building pglast's own node objects for every part of every statement.
@@ -377,31 +469,19 @@ def _parse_with_pglast(text: str) -> Optional[list[SqlStatement]]:
         from pglast import parser
 
         tree = json.loads(parser.parse_sql_json(_for_postgres(text)))
-    except Exception:
-        return None
-    statements: list[SqlStatement] = []
-    for raw in tree.get("stmts", ()):
-        statement_text = _raw_text(text, raw.get("stmt_location"), raw.get("stmt_len"))
-        statements.extend(_from_pglast(_pg_value(raw.get("stmt")), statement_text))
-    return statements
-
-
-def _pglast_error(text: str) -> str:
-    try:
-        from pglast import parser
-
-        parser.parse_sql_json(_for_postgres(text))
     except Exception as exc:
-        return _short(exc)
-    return "not understood"
+        return None, _short(exc)
+    statements: list[SqlStatement] = []
+    texts = _StatementTexts(text)
+    for raw in tree.get("stmts", ()):
+        statement_text = texts.get(raw.get("stmt_location"), raw.get("stmt_len"))
+        statements.extend(_from_pglast(_pg_value(raw.get("stmt")), statement_text))
+    return statements, None
 
 
-def _raw_text(text: str, location: Optional[int], length: Optional[int]) -> str:
-    """The source of one statement; libpg_query gives byte offsets into the UTF-8 text."""
-    data = text.encode("utf-8")
-    start = location or 0
-    end = start + length if length else len(data)
-    return data[start:end].decode("utf-8", "replace").strip()
+def _parse_with_pglast(text: str) -> Optional[list[SqlStatement]]:
+    """The statements pglast reads in `text`, or None when it rejects them."""
+    return _read_with_pglast(text)[0]
 
 
 class _PgNode:
@@ -509,19 +589,53 @@ def _pg_alter_table(node: Any, text: str) -> list[SqlStatement]:
         subtype = _enum_name(cmd.subtype) if cmd is not None else ""
         kind = _PG_ALTER_KINDS.get(subtype, "other")
         target = getattr(cmd, "name", None) if cmd is not None else None
-        if kind == "add_column" and getattr(cmd, "def_", None) is not None:
-            target = getattr(cmd.def_, "colname", None)
-        if kind == "add_constraint" and getattr(cmd, "def_", None) is not None:
-            target = getattr(cmd.def_, "conname", None)
+        definition = getattr(cmd, "def_", None) if kind in ("add_column", "add_constraint") else None
+        if kind == "add_column" and definition is not None:
+            target = getattr(definition, "colname", None)
+        if kind == "add_constraint" and definition is not None:
+            target = getattr(definition, "conname", None)
         statements.append(
             SqlStatement(
                 text=text, kind=kind, table=table, target=target, parser="pglast",
                 # on ADD COLUMN the action's flag means IF NOT EXISTS, which protects nothing
                 if_exists=bool(node.missing_ok) or (kind != "add_column" and bool(getattr(cmd, "missing_ok", False))),
                 cascade=cmd is not None and _enum_name(cmd.behavior) == "DROP_CASCADE",
+                **_pg_definition_facts(definition),
             )
         )
     return statements
+
+
+def _pg_constraints(definition: Any) -> tuple:
+    """The constraints of a column definition, or the constraint itself."""
+    if definition is None:
+        return ()
+    if definition.kind == "Constraint":
+        return (definition,)
+    return tuple(c for c in definition.constraints or () if isinstance(c, _PgNode))
+
+
+def _pg_definition_facts(definition: Any) -> dict[str, Any]:
+    """references / not_null / has_default of a column definition or a table constraint."""
+    kinds = [(_enum_name(c.contype), c) for c in _pg_constraints(definition)]
+    facts: dict[str, Any] = {}
+    references = [_range_name(c.pktable) for kind, c in kinds if kind == "CONSTR_FOREIGN"]
+    if references:
+        facts["references"] = tuple(dict.fromkeys(r for r in references if r))
+    if definition is not None and definition.kind == "ColumnDef":
+        facts["not_null"] = any(kind == "CONSTR_NOTNULL" for kind, _ in kinds)
+        facts["has_default"] = any(kind == "CONSTR_DEFAULT" for kind, _ in kinds)
+    return facts
+
+
+def _pg_create_table(node: Any, text: str) -> list[SqlStatement]:
+    table = _range_name(node.relation)
+    references: list[str] = []
+    for element in node.tableElts or ():
+        if isinstance(element, _PgNode):
+            references.extend(_pg_definition_facts(element).get("references", ()))
+    return [SqlStatement(text=text, kind="create_table", table=table, target=table, parser="pglast",
+                         references=tuple(dict.fromkeys(references)))]
 
 
 def _pg_truncate(node: Any, text: str) -> list[SqlStatement]:
@@ -604,7 +718,7 @@ _PGLAST_HANDLERS = {
     "CreatePolicyStmt": _pg_policy("create_policy"),
     "AlterPolicyStmt": _pg_policy("alter_policy"),
     "DoStmt": _pg_do,
-    "CreateStmt": _pg_relation("create_table", "relation"),
+    "CreateStmt": _pg_create_table,
     "IndexStmt": _pg_relation("create_index", "relation", "idxname"),
     "ViewStmt": _pg_relation("create_view", "view"),
     "CreateTableAsStmt": _pg_create_table_as,

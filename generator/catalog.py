@@ -1,7 +1,8 @@
 """Every rule code in one ordered table: code, kebab-case name, default severity, policy, summary.
 
-The long documentation of each rule lives on its check function (see `base.rule`), beside the code
-that implements it; this table is what reports and the site need to name a rule.
+The long documentation of each rule lives on its check function (see `rules.base.rule`), beside
+the code that implements it; this table is what reports and the site need to name a rule. It
+imports no rule, so the readers report their findings through it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from ..model import Finding, Location, Severity
+from .model import Finding, Location, Severity
 
 
 @dataclass(frozen=True)

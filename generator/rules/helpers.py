@@ -1,0 +1,337 @@
+"""Helpers every rule family shares, and the site with them: one home, so that rule modules
+import each other only to build on a rule, never to borrow a helper.
+
+What an operation is (`kind_of`, `describe`), which operations destroy data
+(`destructive_operations`), which bypass comment approves one (`bypass_for`), how an emergency
+record links to its retroactive migration (`linked_migrations`), documentation references of a
+header (`outside_doc_refs`), and message text (`listing`, `shorten`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import posixpath
+import re
+from typing import Iterator, Optional, Sequence
+
+from ..config import Config
+from ..model import Bypass, EmergencyRecord, Migration, Operation
+
+
+# --------------------------------------------------------------------------- messages
+
+LISTED = 20  # members of a cycle or heads named in one message; the rest are counted
+
+
+def listing(items: list[str], separator: str = ", ") -> str:
+    """`a, b, c`, or the first LISTED items and how many more, so messages stay one line."""
+    if len(items) <= LISTED:
+        return separator.join(items)
+    return f"{separator.join(items[:LISTED])} and {len(items) - LISTED} more"
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """Quoted repository text, cut so one hostile value cannot make a message unreadable."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# --------------------------------------------------------------------------- reading operations
+
+
+def kind_of(op: Operation) -> str:
+    """The normalised kind: the SQL statement's kind for raw SQL, else alembic's method name."""
+    return op.sql.kind if op.sql is not None else op.kind
+
+
+def norm(name: Optional[str]) -> Optional[str]:
+    """An identifier as PostgreSQL compares unquoted names: quotes dropped, lower case."""
+    if name is None:
+        return None
+    cleaned = name.strip().strip('"`[]').strip()
+    return cleaned.lower() or None
+
+
+def describe(op: Operation) -> str:
+    """An operation in words, for messages: "op.drop_column drops column 'x' of 'events'"."""
+    subject = _subject(kind_of(op), op)
+    if op.sql is None:
+        return f"{op.call} {subject}"
+    if op.sql.dynamic:
+        return f"dynamic SQL in {op.call} possibly {subject}"
+    return f"raw SQL in {op.call} {subject}"
+
+
+_VERBS = {"drop": "drops", "alter": "alters", "create": "creates", "add": "adds", "rename": "renames"}
+_NOUNS = {
+    "column": "column",
+    "constraint": "constraint",
+    "index": "index",
+    "policy": "policy",
+    "foreign_key": "foreign key",
+    "unique_constraint": "unique constraint",
+    "check_constraint": "check constraint",
+    "primary_key": "primary key",
+    "column_type": "the type of column",
+}
+
+
+def _subject(kind: str, op: Operation) -> str:
+    table = f"'{op.table}'" if op.table else "a table"
+    if kind in ("drop_table", "create_table"):
+        return f"{_VERBS[kind.split('_')[0]]} table {table}"
+    if kind == "truncate":
+        return f"truncates table {table}"
+    if kind in ("disable_rls", "enable_rls"):
+        return f"{kind[:-4]}s row level security on {table}"
+    verb, _, noun = kind.partition("_")
+    if verb in _VERBS and noun in _NOUNS:
+        if op.target:
+            what = f"{_VERBS[verb]} {_NOUNS[noun]} '{op.target}'"
+        elif noun == "column_type":
+            what = f"{_VERBS[verb]} the type of a column"
+        else:
+            what = f"{_VERBS[verb]} a {_NOUNS[noun]}"
+        preposition = {"add": "to", "create": "on"}.get(verb, "of")
+        return f"{what} {preposition} {table}" if op.table else what
+    words = kind.replace("_", " ")
+    return f"runs {words} on {table}" if op.table else f"runs {words}"
+
+
+# --------------------------------------------------------------------------- destructive
+
+DROP_KINDS = frozenset({"drop_table", "drop_column", "drop_constraint", "drop_index", "truncate"})
+CREATE_CONSTRAINT_KINDS = frozenset(
+    {
+        "create_foreign_key",
+        "create_unique_constraint",
+        "create_check_constraint",
+        "create_primary_key",
+        "create_exclusion_constraint",
+        "add_constraint",
+    }
+)
+
+
+def is_destructive(op: Operation, migration: Migration, config: Config) -> bool:
+    """True when `op` destroys existing data or a protected object (policy 2).
+
+    Drops of tables, columns and (all, or only the configured critical) constraints and (all, or
+    only the configured P0) indexes, their batch forms, and raw SQL `DROP`/`TRUNCATE`, including
+    dynamic SQL whose known text starts that way. Dropping something the same function created
+    earlier destroys nothing that existed before the migration, so it does not count.
+    """
+    kind = kind_of(op)
+    if kind not in DROP_KINDS:
+        return False
+    if kind == "drop_constraint" and not _listed(op.target, config.critical_constraints):
+        return False
+    if kind == "drop_index" and not _listed(op.target, config.p0_indexes):
+        return False
+    return not created_earlier(op, migration)
+
+
+def destructive_operations(migration: Migration, config: Config) -> list[Operation]:
+    """The destructive operations of `upgrade()`, in source order."""
+    return [o for o in migration.upgrade_operations() if is_destructive(o, migration, config)]
+
+
+def _listed(name: Optional[str], configured: tuple[str, ...]) -> bool:
+    """Whether a dropped name is protected: always when nothing is configured or it is unknown."""
+    if not configured or name is None:
+        return True
+    wanted = {norm(n) for n in configured}
+    wanted |= {n.rsplit(".", 1)[-1] for n in wanted if n}
+    target = norm(name) or ""
+    return target in wanted or target.rsplit(".", 1)[-1] in wanted
+
+
+def created_earlier(op: Operation, migration: Migration) -> bool:
+    """Whether the object `op` removes was created by an earlier operation of the same function."""
+    index = _index(migration)
+    position = index.positions.get(id(op), len(migration.operations))
+    return any(index.created.get(key, position) < position for key in _removed_keys(op))
+
+
+class _MigrationIndex:
+    """Lookups built in one pass over a migration: where each operation sits, where each object
+    is first created, and which lines carry a bypass comment.
+
+    They keep every check linear in the number of operations, so a migration with thousands of
+    drops (generated, or hostile) costs no more than reading it.
+    """
+
+    def __init__(self, migration: Migration):
+        self.migration = migration
+        self.positions: dict[int, int] = {}
+        self.created: dict[tuple, int] = {}
+        for position, op in enumerate(migration.operations):
+            self.positions.setdefault(id(op), position)
+            for key in _created_keys(op):
+                self.created.setdefault(key, position)
+        self.bypass_at: dict[int, Bypass] = {}
+        for bypass in migration.bypasses:
+            self.bypass_at.setdefault(bypass.line, bypass)
+        self.bypass_lines = sorted(self.bypass_at)
+
+
+_INDEX_CACHE: dict[int, _MigrationIndex] = {}
+_INDEX_CACHE_SIZE = 64
+
+
+def _index(migration: Migration) -> _MigrationIndex:
+    """The index of `migration`, memoised by identity for the most recent few migrations."""
+    cached = _INDEX_CACHE.get(id(migration))
+    if cached is not None and cached.migration is migration:
+        return cached
+    if len(_INDEX_CACHE) >= _INDEX_CACHE_SIZE:
+        _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)))
+    index = _INDEX_CACHE[id(migration)] = _MigrationIndex(migration)
+    return index
+
+
+def _created_keys(op: Operation) -> Iterator[tuple]:
+    made, table, target = kind_of(op), norm(op.table), norm(op.target)
+    if made == "create_table" and table:
+        yield (op.function, "table", table)
+    elif made == "add_column" and table:
+        for column in column_names(op):
+            yield (op.function, "column", table, column)
+    elif made == "create_index" and target:
+        yield (op.function, "index", target)
+    elif made in CREATE_CONSTRAINT_KINDS and target:
+        yield (op.function, "constraint", target)
+    elif made == "create_policy" and target:
+        yield (op.function, "policy", target)
+
+
+def _removed_keys(op: Operation) -> Iterator[tuple]:
+    """The creations that would make `op` harmless: its table, or the very object it drops."""
+    kind, table, target = kind_of(op), norm(op.table), norm(op.target)
+    if table:
+        yield (op.function, "table", table)
+    if not target:
+        return
+    if kind == "drop_column" and table:
+        yield (op.function, "column", table, target)
+    elif kind == "drop_index":
+        yield (op.function, "index", target)
+    elif kind == "drop_constraint":
+        yield (op.function, "constraint", target)
+    elif kind == "drop_policy":
+        yield (op.function, "policy", target)
+
+
+def column_names(op: Operation) -> set[str]:
+    """Names of the columns an operation adds: its target, else the `sa.Column("name")` calls."""
+    names = {norm(op.target)} if op.target else set()
+    names.update(norm(column.name) for column in op.columns if column.name is not None)
+    return {n for n in names if n}
+
+
+def bypass_for(op: Operation, migration: Migration) -> Optional[Bypass]:
+    """The bypass comment on a line of the operation's statement, if any (the first one)."""
+    index = _index(migration)
+    first = bisect.bisect_left(index.bypass_lines, op.line)
+    if first < len(index.bypass_lines) and index.bypass_lines[first] <= op.end_line:
+        return index.bypass_at[index.bypass_lines[first]]
+    return None
+
+
+# --------------------------------------------------------------------------- doc references
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^mailto:", re.I)
+
+
+def doc_refs(value: str) -> list[str]:
+    """The entries of a DOC_REFS value: paths, ADR ids or links, separated by commas or spaces."""
+    return [entry.strip("`'\"()[]<>") for entry in re.split(r"[,;\s]+", value) if entry.strip()]
+
+
+def points_outside(reference: str) -> bool:
+    """Whether a documentation reference is a path outside the repository (`../..`, `/etc`, `~`).
+
+    Web links are fine; a `file:` URL, an absolute path or one that climbs above the root can
+    never be documentation that travels with the repository and its reviews.
+    """
+    if reference.lower().startswith("file:"):
+        return True
+    if _URL.match(reference):
+        return False
+    path = reference.replace("\\", "/")
+    if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:/", path):
+        return True
+    return posixpath.normpath(path).split("/")[0] == ".."
+
+
+def outside_doc_refs(migration: Migration) -> list[str]:
+    field = migration.header.field("DOC_REFS") if migration.header else None
+    return [ref for ref in doc_refs(field.value) if points_outside(ref)] if field else []
+
+
+# --------------------------------------------------------------------------- emergency records
+
+MIN_PREFIX = 6  # shortest revision-id prefix a record may use to name a migration
+
+
+def _clean(value: Optional[str]) -> str:
+    """A reference as compared: trimmed, Markdown code/link brackets removed, case folded."""
+    return (value or "").strip().strip("`[]<>").strip().casefold()
+
+
+
+def linked_migrations(record: EmergencyRecord, migrations: Sequence[Migration]) -> list[Migration]:
+    """The migrations that are the retroactive migration of `record`, ordered by path.
+
+    A migration is linked when its header's `INCIDENT` names the record's incident ticket, or
+    when the record names the migration's `MIGRATION_ID`, its revision id, or a prefix of the
+    revision id at least six characters long (as `git` abbreviates).
+    """
+    index = _index_of(migrations)
+    linked = {id(m): m for m in index.by_incident.get(_clean(record.incident), ())} if record.incident else {}
+    for ref in (_clean(r) for r in record.migration_refs):
+        for migration in index.named_by(ref):
+            linked[id(migration)] = migration
+    return sorted(linked.values(), key=lambda m: m.path)
+
+
+class _LinkIndex:
+    """Migrations by incident, MIGRATION_ID and revision, so linking costs no scan per record."""
+
+    def __init__(self, migrations: Sequence[Migration]):
+        self.by_incident: dict[str, list[Migration]] = {}
+        self.by_name: dict[str, list[Migration]] = {}
+        self.revisions: list[tuple[str, Migration]] = []
+        for m in migrations:
+            incident = _clean(m.header.get("INCIDENT")) if m.header is not None else ""
+            if incident:
+                self.by_incident.setdefault(incident, []).append(m)
+            for name in {_clean(m.migration_id), _clean(m.revision)} - {""}:
+                self.by_name.setdefault(name, []).append(m)
+            if _clean(m.revision):
+                self.revisions.append((_clean(m.revision), m))
+        self.revisions.sort(key=lambda pair: pair[0])
+
+    def named_by(self, ref: str) -> list[Migration]:
+        if not ref:
+            return []
+        found = list(self.by_name.get(ref, ()))
+        if len(ref) >= MIN_PREFIX:
+            start = bisect.bisect_left(self.revisions, ref, key=lambda pair: pair[0])
+            for revision, migration in self.revisions[start:]:
+                if not revision.startswith(ref):
+                    break
+                found.append(migration)
+        return found
+
+
+_last_index: tuple[Optional[Sequence[Migration]], Optional[_LinkIndex]] = (None, None)
+
+
+def _index_of(migrations: Sequence[Migration]) -> _LinkIndex:
+    """The index of this very sequence, built once however many records ask."""
+    global _last_index
+    seen, index = _last_index
+    if seen is not migrations or index is None:
+        index = _LinkIndex(migrations)
+        _last_index = (migrations, index)
+    return index
