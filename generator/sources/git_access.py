@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from ..model import Commit, Finding, Location
-from ..rules.catalog import finding
+from ..catalog import finding
 from .files import inside, printable_path, read_text
 
 # Settings read before the repository's own: `-c` comes last, so it wins over `.git/config`.

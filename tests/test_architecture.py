@@ -1,5 +1,7 @@
-"""The package's modules import each other one way: model, catalogue, config -> sources -> rules ->
-report, site -> commands. An import cycle is a layer importing upwards, so none is allowed.
+"""The shape of the package. Its modules import each other one way: model, catalogue, config ->
+sources -> rules -> report, site -> commands. An import cycle is a layer importing upwards, so
+none is allowed; arguments are parsed only by the command line, and the library never switches
+the garbage collector of the process it runs in.
 
 Imports are read with `ast` from every module of `generator/`, those inside functions included
 (they run on first call, and a cycle through them is a cycle all the same); only imports under
@@ -27,8 +29,6 @@ KNOWN_CYCLES: set[tuple[str, ...]] = {
     # whose `load_repository` imports the readers, which import `config`
     ("generator.config", "generator.sources", "generator.sources.adrs", "generator.sources.ci_configs",
      "generator.sources.exceptions", "generator.sources.migrations", "generator.sources.policies"),
-    # `site.build` starts a versioned build from `site.versions`, which imports `site.build`
-    ("generator.site.build", "generator.site.versions"),
 }
 
 
@@ -137,3 +137,48 @@ def test_the_cycle_finder_sees_cycles_through_functions_and_packages(source, cyc
         (package / rel).parent.mkdir(parents=True, exist_ok=True)
         (package / rel).write_text(text)
     assert bool(import_cycles(package)) is cyclic
+
+
+def test_only_the_command_line_parses_arguments():
+    """Options belong to `cli.py` and `commands/`; the library takes explicit parameters."""
+    importers = sorted(
+        name for name, path in module_names().items()
+        if "argparse" in _top_level_imports(path)
+    )
+    assert importers and all(
+        name == "generator.cli" or name.startswith("generator.commands") for name in importers
+    ), importers
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """First components of every absolute import in the file (functions included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.partition(".")[0])
+    return names
+
+
+def test_subcommands_all_live_in_generator_commands():
+    from generator.commands import SUBCOMMANDS
+
+    for command in SUBCOMMANDS:
+        assert command.target.startswith("generator.commands."), command
+        implementation = command.load()
+        assert callable(implementation.add_arguments) and callable(implementation.run)
+
+
+def test_the_library_switches_no_process_wide_collector():
+    """`gc.freeze`, `gc.disable` and the like change the host process (MkDocs, a user's
+    program); only the process owner, `cli.main`, may decide that."""
+    offenders = []
+    for name, path in module_names().items():
+        if name == "generator.cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == "gc" and node.attr in {"freeze", "unfreeze", "disable", "enable"}):
+                offenders.append(f"{name}:{node.lineno}")
+    assert offenders == []
