@@ -43,7 +43,7 @@ def backtracking_risk(pattern: str) -> Optional[str]:
         try:
             automaton.build(body)
         except _TooLarge:
-            return f"it is too large to check (more than {_MOST_POSITIONS} characters once repetitions are counted)"
+            return f"it is too large to check (over {_MOST_POSITIONS} characters with repetitions unrolled)"
         risk = automaton.exponential() or automaton.polynomial()
         if risk:
             return risk
@@ -249,7 +249,9 @@ class _Automaton:
         for p in where:
             ahead = self._reachable(p)
             for q in where:
-                if q in ahead and where[p] != where[q] and self._loops_then_loops(p, q, cycles[where[p]], cycles[where[q]]):
+                if q not in ahead or where[p] == where[q]:
+                    continue
+                if self._loops_then_loops(p, q, cycles[where[p]], cycles[where[q]]):
                     return (
                         "it can take polynomial time: two repetitions can match the same text "
                         "one after the other, as in \\d+\\d+ or .*-.*"
