@@ -7,6 +7,10 @@ content is a finding.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
+import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +98,10 @@ class Config:
     graph_recent: int = 60  # revisions drawn in full on the revision graph page
     site_name: str = "Migration governance"
 
+    def __post_init__(self) -> None:
+        if self.ticket_pattern != Config.ticket_pattern:  # however the Config was made
+            _check_pattern("ticket_pattern", self.ticket_pattern, "configuration")
+
     def severity_for(self, code: str, default: Severity) -> Optional[Severity]:
         """The effective severity of a rule, or None when the rule is switched off."""
         if code in self.disable:
@@ -112,54 +120,52 @@ _TUPLE_FIELDS = {
     if str(f.type).startswith("tuple")
 }
 
+#: Other names of SQL dialects, as people write them.
+SQL_DIALECT_ALIASES = {
+    "postgresql": "postgres",
+    "pg": "postgres",
+    "psql": "postgres",
+    "mssql": "tsql",
+    "sqlserver": "tsql",
+    "mariadb": "mysql",
+}
+
+_CHOICES = {"history": ("auto", "own", "off"), "fail_on": ("error", "warning")}
+_SEVERITIES = ("error", "warning", "off")
+
 
 def config_from_mapping(data: Mapping[str, Any], source: str = "configuration") -> Config:
     """Build a Config from a plain mapping (TOML table or MkDocs plugin options)."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"must be a table of options, not {_shown(data)}", source)
     known = {f.name: f for f in dataclasses.fields(Config)}
     values: dict[str, Any] = {}
     for raw_key, value in data.items():
-        key = raw_key.replace("-", "_")
+        key = str(raw_key).replace("-", "_")
         if key not in known:
-            raise ConfigError(
-                f"unknown option '{raw_key}' (known: {', '.join(sorted(known))})", source
-            )
+            raise ConfigError(f"unknown option '{raw_key}'{_suggestion(key, known, 'known options')}", source)
+        if key in values:
+            raise ConfigError(f"option '{key}' is given twice (as '{key}' and with dashes)", source)
         values[key] = _coerce(key, value, source)
     return Config(**values)
 
 
 def _coerce(key: str, value: Any, source: str) -> Any:
     def fail(expected: str) -> ConfigError:
-        return ConfigError(f"option '{key}' must be {expected}, not {value!r}", source)
+        return ConfigError(f"option '{key}' must be {expected}, not {_shown(value)}", source)
 
     if key in _TUPLE_FIELDS:
-        if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise fail("a list of strings")
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
+            example = f"{key} = [{_shown(value)}]" if isinstance(value, str) else f'{key} = ["..."]'
+            raise fail(f"a list of non-empty strings (like {example})")
+        if key == "disable":
+            for code in value:
+                _check_rule_code(code, key, source)
         return tuple(value)
     if key == "allowed_values":
-        if not isinstance(value, Mapping):
-            raise fail("a table of field = [values]")
-        merged = dict(DEFAULT_ALLOWED_VALUES)
-        for k, v in value.items():
-            if not isinstance(v, (list, tuple)) or not all(isinstance(x, str) for x in v):
-                raise fail("a table of field = [values]")
-            merged[str(k)] = tuple(v)
-        return merged
+        return _allowed_values(value, fail)
     if key == "severity":
-        if not isinstance(value, Mapping):
-            raise fail("a table of CODE = \"error\" | \"warning\" | \"off\"")
-        for k, v in value.items():
-            if v not in ("error", "warning", "off"):
-                raise ConfigError(
-                    f"severity for {k} must be error, warning or off, not {v!r}", source
-                )
-        return dict(value)
-    if key == "fail_on":
-        try:
-            return Severity(value)
-        except ValueError:
-            raise fail("'error' or 'warning'") from None
+        return _severities(value, source, fail)
     if key == "allow_multiple_heads":
         if not isinstance(value, bool):
             raise fail("true or false")
@@ -168,40 +174,158 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise fail("a whole number of at least 1")
         return value
-    if not isinstance(value, str):
-        raise fail("a string")
-    if key == "history" and value not in ("auto", "own", "off"):
-        raise fail("'auto', 'own' or 'off'")
+    if not isinstance(value, str) or not value.strip():
+        hint = " (YAML reads a bare off as false: quote it)" if value is False else ""
+        raise fail(f"a non-empty string{hint}")
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise fail(" or ".join(repr(c) for c in _CHOICES[key]))
+    if key == "fail_on":
+        return Severity(value)
+    if key == "sql_dialect":
+        return _sql_dialect(value, fail)
     if key == "ticket_pattern":
-        import re
-
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ConfigError(f"ticket_pattern is not a valid regular expression: {exc}", source)
+        _check_pattern(key, value, source)
+    if key == "tag_pattern" and "\\" in value:
+        raise fail("a glob such as 'v*' or 'v[0-9]*' (git tag names cannot hold '\\', so it matches no tag)")
     return value
+
+
+def _allowed_values(value: Any, fail) -> dict[str, tuple[str, ...]]:
+    expected = "a table of field = [values], each list non-empty"
+    if not isinstance(value, Mapping):
+        raise fail(expected)
+    merged = dict(DEFAULT_ALLOWED_VALUES)
+    for k, v in value.items():
+        if not isinstance(v, (list, tuple)) or not v or not all(isinstance(x, str) for x in v):
+            raise fail(expected)
+        merged[str(k)] = tuple(v)
+    return merged
+
+
+def _severities(value: Any, source: str, fail) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise fail('a table of CODE = "error" | "warning" | "off"')
+    for code, level in value.items():
+        _check_rule_code(code, "severity", source)
+        if level not in _SEVERITIES:
+            hint = " (YAML reads a bare off as false: quote it)" if level is False else ""
+            raise ConfigError(
+                f"option 'severity': {code} must be error, warning or off, not {_shown(level)}{hint}", source
+            )
+    return {str(code): level for code, level in value.items()}
+
+
+def _check_rule_code(code: Any, key: str, source: str) -> None:
+    """An unknown code would switch nothing off, in silence."""
+    from .rules.catalog import CATALOG  # here: the rules import this module
+
+    if code not in CATALOG:
+        raise ConfigError(
+            f"option '{key}': unknown rule code {_shown(code)}"
+            f"{_suggestion(str(code).upper(), CATALOG, 'known codes')}", source
+        )
+
+
+def _sql_dialect(value: str, fail) -> str:
+    """The dialect's canonical name, which every SQL reader understands."""
+    from sqlglot.dialects.dialect import Dialects
+
+    name = value.strip().lower()
+    name = SQL_DIALECT_ALIASES.get(name, name)
+    known = sorted({d.value for d in Dialects if d.value} | set(SQL_DIALECT_ALIASES))
+    if name not in known:
+        raise fail(f"a SQL dialect{_suggestion(name, known, 'known')}")
+    return name
+
+
+def _check_pattern(key: str, value: str, source: str) -> None:
+    """A configured regular expression must compile and must not backtrack catastrophically."""
+    problem = _pattern_problem(value)
+    if problem:
+        raise ConfigError(f"option '{key}' {problem}", source)
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern_problem(value: str) -> Optional[str]:
+    from .patterns import backtracking_risk
+
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"is not a valid regular expression: {exc}"
+    risk = backtracking_risk(value)
+    if risk:
+        return (
+            f"is refused: {risk}; write it so that each text matches in one way only, "
+            r"like '\b(?:ARCH|REVIEW)-\d+\b'"
+        )
+    return None
+
+
+def _suggestion(name: str, known, what: str) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" ({what}: {', '.join(sorted(known))})"
+
+
+def _shown(value: Any) -> str:
+    """A value as the message shows it: its repr, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def load_config(root: Path, explicit: Optional[Path] = None) -> Config:
     """Read `govsite.toml` (or an explicit file), else `[tool.govsite]` in pyproject.toml."""
+    if explicit:
+        config = _read_config_file(explicit)
+        if config is None:
+            raise ConfigError("has no [tool.govsite] table", str(explicit))
+        return config
     from .sources.files import inside  # here: the readers import this module
 
-    candidates = [explicit] if explicit else [root / "govsite.toml", root / "pyproject.toml"]
-    for path in candidates:
-        if path is None or not path.is_file():
-            if explicit:
-                raise ConfigError("configuration file not found", str(explicit))
+    for path in (root / "govsite.toml", root / "pyproject.toml"):
+        if not os.path.lexists(path):
             continue
-        if not explicit and not inside(root, path):  # its own settings must not lead elsewhere
+        if not inside(root, path):  # its own settings must not lead elsewhere
             raise ConfigError("is a link to a file outside the repository; not read", str(path))
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read TOML: {exc}", str(path)) from None
-        if path.name == "pyproject.toml":
-            table = data.get("tool", {}).get("govsite")
-            if table is None:
-                continue
-            return config_from_mapping(table, f"{path}[tool.govsite]")
-        return config_from_mapping(data.get("govsite", data), str(path))
+        config = _read_config_file(path)
+        if config is not None:
+            return config
     return Config()
+
+
+def _read_config_file(path: Path) -> Optional[Config]:
+    """The Config a file holds; None for a pyproject.toml without `[tool.govsite]`."""
+    if not os.path.lexists(path):
+        raise ConfigError("configuration file not found", str(path))
+    if not path.is_file():
+        what = "a directory" if path.is_dir() else "a link to nothing" if not path.exists() else "not a regular file"
+        raise ConfigError(f"is {what}, not a configuration file", str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read TOML: {exc}", str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"'tool' must be a table, not {_shown(tool)}", str(path))
+        if "govsite" not in tool:
+            return None
+        return config_from_mapping(_table(tool["govsite"], "[tool.govsite]", path), f"{path}[tool.govsite]")
+    if "govsite" in data:
+        extra = sorted(k for k in data if k != "govsite")
+        if extra:
+            raise ConfigError(
+                f"options outside the [govsite] table would be ignored: {', '.join(extra)}", str(path)
+            )
+        return config_from_mapping(_table(data["govsite"], "[govsite]", path), f"{path}[govsite]")
+    return config_from_mapping(data, str(path))
+
+
+def _table(value: Any, name: str, path: Path) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be a table of options, not {_shown(value)}", str(path))
+    return value

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, TypeVar
 
 from .model import Migration
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -148,53 +150,7 @@ class RevisionGraph:
         return rev in self.by_revision[rev].down_revisions
 
     def _strongly_connected(self) -> list[list[str]]:
-        index: dict[str, int] = {}
-        low: dict[str, int] = {}
-        on_stack: set[str] = set()
-        stack: list[str] = []
-        components: list[list[str]] = []
-        counter = 0
-        for start in sorted(self.by_revision):
-            if start in index:
-                continue
-            work = [(start, iter(self._known_parents(start)))]
-            index[start] = low[start] = counter
-            counter += 1
-            stack.append(start)
-            on_stack.add(start)
-            while work:
-                node, parents = work[-1]
-                advanced = False
-                for parent in parents:
-                    if parent not in index:
-                        index[parent] = low[parent] = counter
-                        counter += 1
-                        stack.append(parent)
-                        on_stack.add(parent)
-                        work.append((parent, iter(self._known_parents(parent))))
-                        advanced = True
-                        break
-                    if parent in on_stack:
-                        low[node] = min(low[node], index[parent])
-                if advanced:
-                    continue
-                work.pop()
-                if work:
-                    caller = work[-1][0]
-                    low[caller] = min(low[caller], low[node])
-                if low[node] == index[node]:
-                    components.append(self._pop_component(node, stack, on_stack))
-        return components
-
-    @staticmethod
-    def _pop_component(root: str, stack: list[str], on_stack: set[str]) -> list[str]:
-        component = []
-        while True:
-            member = stack.pop()
-            on_stack.discard(member)
-            component.append(member)
-            if member == root:
-                return component
+        return strongly_connected(sorted(self.by_revision), self._known_parents)
 
     def _known_parents(self, revision: str) -> list[str]:
         return sorted(p for p in self.by_revision[revision].down_revisions if p in self.by_revision)
@@ -204,3 +160,51 @@ class RevisionGraph:
 
 
 __all__ = ["MissingTarget", "RevisionGraph"]
+
+
+def strongly_connected(nodes: Iterable[T], successors: Callable[[T], Iterable[T]]) -> list[list[T]]:
+    """Tarjan's strongly connected components, without recursion (chains are thousands long)."""
+    index: dict[T, int] = {}
+    low: dict[T, int] = {}
+    on_stack: set[T] = set()
+    stack: list[T] = []
+    components: list[list[T]] = []
+    for start in nodes:
+        if start in index:
+            continue
+        work = [(start, iter(successors(start)))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, following = work[-1]
+            advanced = False
+            for nxt in following:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(successors(nxt))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                caller = work[-1][0]
+                low[caller] = min(low[caller], low[node])
+            if low[node] == index[node]:
+                components.append(_pop_component(node, stack, on_stack))
+    return components
+
+
+def _pop_component(root: T, stack: list[T], on_stack: set[T]) -> list[T]:
+    component = []
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        component.append(member)
+        if member == root:
+            return component

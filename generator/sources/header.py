@@ -225,9 +225,16 @@ def parse_bypass(comment: Comment, ticket_pattern: str) -> Optional[Bypass]:
     )
 
 
+#: How much of a bypass comment the configured ticket pattern reads. Searching is quadratic in
+#: the text for many harmless-looking patterns (`[A-Z]+-\d+` over a line of capitals), and a
+#: ticket is cited near the marker, not thousands of characters after it.
+TICKET_SEARCH_LIMIT = 2_000
+
+
 def _ticket_spans(text: str, pattern: str) -> list[tuple[int, int]]:
     try:
-        return [m.span() for m in re.finditer(pattern, text) if m.end() > m.start()]
+        found = re.finditer(pattern, text[:TICKET_SEARCH_LIMIT])
+        return [m.span() for m in found if m.end() > m.start()]
     except re.error:
         return []
 

@@ -19,16 +19,8 @@ import logging
 import re
 from typing import Any, Iterator, Optional
 
+from ..config import SQL_DIALECT_ALIASES
 from ..model import SqlStatement
-
-_DIALECT_ALIASES = {
-    "postgresql": "postgres",
-    "pg": "postgres",
-    "psql": "postgres",
-    "mssql": "tsql",
-    "sqlserver": "tsql",
-    "mariadb": "mysql",
-}
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -63,7 +55,7 @@ def dynamic_sql(known_prefix: str) -> SqlStatement:
 
 def _normalise_dialect(dialect: str) -> str:
     name = (dialect or "postgres").strip().lower()
-    return _DIALECT_ALIASES.get(name, name)
+    return SQL_DIALECT_ALIASES.get(name, name)
 
 
 @functools.lru_cache(maxsize=8192)
