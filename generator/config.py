@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from .catalog import CATALOG
 from .model import Severity
+from .paths import inside
 
 DEFAULT_REQUIRED_FIELDS = (
     "MIGRATION_ID",
@@ -217,8 +219,6 @@ def _severities(value: Any, source: str, fail) -> dict[str, str]:
 
 def _check_rule_code(code: Any, key: str, source: str) -> None:
     """An unknown code would switch nothing off, in silence."""
-    from .rules.catalog import CATALOG  # here: the rules import this module
-
     if code not in CATALOG:
         raise ConfigError(
             f"option '{key}': unknown rule code {_shown(code)}"
@@ -282,8 +282,6 @@ def load_config(root: Path, explicit: Optional[Path] = None) -> Config:
         if config is None:
             raise ConfigError("has no [tool.govsite] table", str(explicit))
         return config
-    from .sources.files import inside  # here: the readers import this module
-
     for path in (root / "govsite.toml", root / "pyproject.toml"):
         if not os.path.lexists(path):
             continue

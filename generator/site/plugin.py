@@ -39,7 +39,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from ..cache import ParseCache, release_to_collector
 from ..config import Config, ConfigError
 from ..model import History
-from ..sources.files import inside
+from ..paths import inside
 from .build import Analysis, analyse, failure_message, resolve_config
 from .output import static_prefix, tally_text
 

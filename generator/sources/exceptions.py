@@ -23,7 +23,8 @@ from typing import Optional
 from ..config import Config
 from ..model import EmergencyRecord, Finding, Location
 from ..catalog import finding
-from .files import inside, leaves_repository, read_text
+from ..paths import inside
+from .files import leaves_repository, read_text
 from .markdown import Heading, MarkdownDocument, field_key, parse_markdown
 
 RECORD_PREFIX = "emergency change"

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Optional
 
 from ..model import Finding, Location
 from ..catalog import finding
+from ..paths import inside
 
 MAX_BYTES = 64 * 1024 * 1024  # a larger input is reported, not read
 # A Markdown or YAML document beyond this is reported too: parsing costs microseconds a byte, so
@@ -32,15 +33,6 @@ class Text:
     path: str  # relative POSIX path
     text: str
     data: bytes
-
-
-def inside(root: Path, candidate: Path) -> bool:
-    """True when `candidate` (after resolving symlinks) lies within `root`."""
-    try:
-        candidate.resolve().relative_to(root.resolve())
-        return True
-    except (ValueError, OSError, RuntimeError):
-        return False
 
 
 def relative(root: Path, path: Path) -> str:

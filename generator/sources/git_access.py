@@ -27,7 +27,8 @@ from typing import Iterator, Optional
 
 from ..model import Commit, Finding, Location
 from ..catalog import finding
-from .files import inside, printable_path, read_text
+from ..paths import inside
+from .files import printable_path, read_text
 
 # Settings read before the repository's own: `-c` comes last, so it wins over `.git/config`.
 CONFIG_ARGUMENTS = (

@@ -41,7 +41,8 @@ from ..model import (
     Migration,
 )
 from ..catalog import finding
-from .files import decode, find_files, inside, left_to_report, read_bytes, read_text
+from ..paths import inside
+from .files import decode, find_files, left_to_report, read_bytes, read_text
 from .header import (
     parse_alembic_docstring,
     parse_bypass,
