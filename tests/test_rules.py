@@ -41,7 +41,7 @@ from generator.rules import run_rules
 from generator.rules.cadence import today
 from generator.rules.destructive import destructive_operations, is_destructive
 from generator.rules.downgrades import protected_environment
-from generator.rules.emergency import linked_migrations
+from generator.rules.helpers import linked_migrations
 from generator.rules.review import implied_risk, narrows, risk_reasons
 from generator.sources import load_repository
 from generator.sources.arguments import column_type, operation_facts

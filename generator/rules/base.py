@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Optional
 from ..config import Config
 from ..model import Adr, Finding, Location, Migration, Repository
 from ..catalog import CATALOG, RuleSpec, finding
+from .helpers import MigrationLinks
 
 Check = Callable[["Context"], Iterable[Finding]]
 
@@ -84,6 +85,11 @@ class Context:
     @cached_property
     def adrs_by_id(self) -> dict[str, Adr]:
         return {a.id: a for a in self.repo.adrs}
+
+    @cached_property
+    def migration_links(self) -> MigrationLinks:
+        """Emergency records' retroactive migrations, indexed once per run."""
+        return MigrationLinks(self.repo.migrations)
 
     @cached_property
     def migrations_by_revision(self) -> dict[str, Migration]:

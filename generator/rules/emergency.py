@@ -1,6 +1,6 @@
 """Policy 4: every emergency change is recorded and followed by a retroactive migration.
 
-The linking of a record to its migrations (`helpers.linked_migrations`) is shared with the
+The linking of a record to its migrations (`helpers.MigrationLinks`) is shared with the
 lateness check (GOV403) and the site's exceptions register, so a record is never "linked" on one
 page and "missing" on another.
 """
@@ -11,7 +11,6 @@ from typing import Iterable
 
 from ..model import Finding, Location
 from .base import Context, document, rule
-from .helpers import linked_migrations
 
 
 document(
@@ -87,7 +86,7 @@ def exception_without_retroactive_migration(ctx: Context) -> Iterable[Finding]:
     ```
     """
     for record in ctx.repo.exceptions:
-        if linked_migrations(record, ctx.repo.migrations):
+        if ctx.migration_links.of(record):
             continue
         names = f"incident '{record.incident}'" if record.incident else f"'{record.heading}'"
         refs = ", ".join(record.migration_refs)

@@ -3,7 +3,7 @@ import each other only to build on a rule, never to borrow a helper.
 
 What an operation is (`kind_of`, `describe`), which operations destroy data
 (`destructive_operations`), which bypass comment approves one (`bypass_for`), how an emergency
-record links to its retroactive migration (`linked_migrations`), documentation references of a
+record links to its retroactive migration (`MigrationLinks`), documentation references of a
 header (`outside_doc_refs`), and message text (`listing`, `shorten`).
 """
 
@@ -280,22 +280,19 @@ def _clean(value: Optional[str]) -> str:
 
 
 def linked_migrations(record: EmergencyRecord, migrations: Sequence[Migration]) -> list[Migration]:
-    """The migrations that are the retroactive migration of `record`, ordered by path.
+    """The migrations that are the retroactive migration of `record` (see `MigrationLinks`);
+    to link many records, build one `MigrationLinks` and ask it."""
+    return MigrationLinks(migrations).of(record)
+
+
+class MigrationLinks:
+    """Which migrations are the retroactive migration of an emergency record.
 
     A migration is linked when its header's `INCIDENT` names the record's incident ticket, or
     when the record names the migration's `MIGRATION_ID`, its revision id, or a prefix of the
-    revision id at least six characters long (as `git` abbreviates).
+    revision id at least six characters long (as `git` abbreviates). Migrations are indexed by
+    incident, MIGRATION_ID and revision once, so linking a record costs no scan.
     """
-    index = _index_of(migrations)
-    linked = {id(m): m for m in index.by_incident.get(_clean(record.incident), ())} if record.incident else {}
-    for ref in (_clean(r) for r in record.migration_refs):
-        for migration in index.named_by(ref):
-            linked[id(migration)] = migration
-    return sorted(linked.values(), key=lambda m: m.path)
-
-
-class _LinkIndex:
-    """Migrations by incident, MIGRATION_ID and revision, so linking costs no scan per record."""
 
     def __init__(self, migrations: Sequence[Migration]):
         self.by_incident: dict[str, list[Migration]] = {}
@@ -323,15 +320,12 @@ class _LinkIndex:
                 found.append(migration)
         return found
 
+    def of(self, record: EmergencyRecord) -> list[Migration]:
+        """The migrations linked to `record`, ordered by path."""
+        linked = {id(m): m for m in self.by_incident.get(_clean(record.incident), ())} if record.incident else {}
+        for ref in (_clean(r) for r in record.migration_refs):
+            for migration in self.named_by(ref):
+                linked[id(migration)] = migration
+        return sorted(linked.values(), key=lambda m: m.path)
 
-_last_index: tuple[Optional[Sequence[Migration]], Optional[_LinkIndex]] = (None, None)
 
-
-def _index_of(migrations: Sequence[Migration]) -> _LinkIndex:
-    """The index of this very sequence, built once however many records ask."""
-    global _last_index
-    seen, index = _last_index
-    if seen is not migrations or index is None:
-        index = _LinkIndex(migrations)
-        _last_index = (migrations, index)
-    return index

@@ -11,7 +11,6 @@ from typing import Iterable, Optional, Sequence
 
 from ..model import EmergencyRecord, Finding, History, Location, Migration
 from .base import Context, rule
-from .helpers import linked_migrations
 
 LIMIT = timedelta(hours=24)
 _USABLE_HISTORY = ("ok", "shallow")
@@ -66,7 +65,7 @@ def retroactive_migration_late(ctx: Context) -> Iterable[Finding]:
     if history.status not in _USABLE_HISTORY:
         return
     for record in ctx.repo.exceptions:
-        late = late_migration(record, ctx.repo.migrations, history)
+        late = late_migration(ctx.migration_links.of(record), record, history)
         if late is not None:
             migration, committed = late
             yield ctx.finding(
@@ -75,9 +74,10 @@ def retroactive_migration_late(ctx: Context) -> Iterable[Finding]:
 
 
 def late_migration(
-    record: EmergencyRecord, migrations: Sequence[Migration], history: History
+    linked: Sequence[Migration], record: EmergencyRecord, history: History
 ) -> Optional[tuple[Migration, datetime]]:
-    """The earliest linked migration and its commit time, when the record missed the 24 hours.
+    """The earliest of the `linked` migrations and its commit time, when the record missed the
+    24 hours.
 
     None when the record was on time, has no time, is linked to nothing, or when any linked
     migration's commit is unknown (it may be the one that was on time).
@@ -86,7 +86,7 @@ def late_migration(
     if changed_at is None:
         return None
     landed = []
-    for migration in linked_migrations(record, migrations):
+    for migration in linked:
         added = history.of(migration.path).added
         if added is None:
             return None

@@ -28,7 +28,7 @@ from ..model import (
     Operation,
     Repository,
 )
-from ..rules.helpers import bypass_for, destructive_operations, linked_migrations
+from ..rules.helpers import MigrationLinks, bypass_for, destructive_operations
 from ..sources.header import adr_references
 
 ROOT = "governance"
@@ -449,9 +449,10 @@ class SiteFacts:
         records = sorted(self.repo.exceptions, key=lambda r: (r.path, r.line))
         taken: set[str] = set()
         statuses = []
+        links = MigrationLinks(self.repo.migrations)
         for index, record in enumerate(records):
             following = records[index + 1] if index + 1 < len(records) else None
-            linked = tuple(linked_migrations(record, self.repo.migrations))
+            linked = tuple(links.of(record))
             statuses.append(
                 self._status(record, linked, slug(record.id, taken, ()), following)
             )
