@@ -448,9 +448,7 @@ def _has_home_page(files: Files) -> bool:
 
 def home_page(site_name: str, analysis: Analysis) -> str:
     """A landing page for a site whose docs have no `index.md`: links to the index pages."""
-    title = markup.yaml_str(markup.safe_title(site_name))
-    lines = ["---", f"title: {title}", "---", "", f"# {markup.md_text(site_name)}", ""]
-    lines += ["Governance pages of this repository:", ""]
+    lines = [f"# {markup.md_text(site_name)}", "", "Governance pages of this repository:", ""]
     lines += _nav_links(list(analysis.nav), depth=0)
     return "\n".join(lines) + "\n"
 
