@@ -279,3 +279,77 @@ def broken_internal_links(site: Path) -> tuple[int, list[BrokenLink]]:
             if fragment and target.suffix == ".html" and fragment not in page(target).ids:
                 broken.append(BrokenLink(rel, href, f"no element with id {fragment!r}"))
     return checked, broken
+
+
+# --------------------------------------------------------------------------- hostile text
+
+#: Script that would set `window.__pwned` in every form a text input could carry it.
+PWN_SCRIPT = "<script>window.__pwned=1</script>"
+PWN_IMG = '<img src=x onerror="window.__pwned=2">'
+PWN_DETAILS = '<details open ontoggle="window.__pwned=3"><summary>s</summary>t</details>'
+PWN_LINK = "[click me](javascript:window.__pwned=4)"
+PWN_SVG = "<svg/onload=window.__pwned=5>"
+PWN_ALL = f"{PWN_SCRIPT} {PWN_IMG} {PWN_SVG}"
+#: Release tags whose names are markup (git allows `<`, `>`, `=` and `/` in tag names); an
+#: event handler needs a `/` or a space, and a tag with a `/` names no version folder.
+PWN_TAG = "v1<svg/onload=window.__pwned=6>"
+MARKUP_TAG = "v2<b>"
+
+
+def hostile_text_repository(root: Path) -> Path:
+    """A git repository whose every text input carries script: site name, migration TITLE, ADR
+    body, emergency register, a policy document (raw HTML and front matter) and a release tag."""
+    from conftest import migration
+
+    files = {
+        "govsite.toml": f"site_name = {json_string('Governance ' + PWN_IMG)}\n",
+        "alembic/versions/e1.py": migration("e1", header=(
+            "MIGRATION_ID: 202601010001\n"
+            f"TITLE: {PWN_ALL}\n"
+            "CHANGE_TYPE: Column\nRISK_LEVEL: Low\nFORWARD_ONLY: No\n"
+            f"ROLLBACK_STRATEGY: Run the downgrade. {PWN_SCRIPT}\n"
+            "INCIDENT: INC-1\n"
+        )),
+        "docs/adr/0001-hostile.md": (
+            f"# ADR-001: Hostile {PWN_SCRIPT}\n\n## Status\n\nAccepted\n\n## Context\n\n"
+            f"{PWN_ALL}\n\n{PWN_DETAILS}\n\n{PWN_LINK}\n\n"
+            '<a href="javascript:window.__pwned=7">raw link</a> {: onclick="window.__pwned=8" }\n\n'
+            "!!! note \"Kept\"\n    An admonition.\n\n"
+            "| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
+            "```mermaid\ngraph TD\n  A[\"<img src=x onerror=window.__pwned=9>\"] --> B\n"
+            "  click A \"javascript:window.__pwned=10\"\n```\n"
+        ),
+        "db/schema/EXCEPTIONS.md": (
+            "# Exceptions Register\n\n## Emergency Change: 2026-01-01 10:00 UTC\n\n"
+            f"**Incident**: INC-1 {PWN_IMG}\n**Urgency**: HIGH\n\n"
+            f"## Immediate Action Taken\n\n{PWN_DETAILS}\n\n{PWN_LINK}\n\n"
+            f"## Retroactive Canonical Spec Update\n\nMigration 202601010001 {PWN_SCRIPT}\n\n"
+            f"## Post-Incident Review\n\nHeld on 2026-01-02. {PWN_ALL}\n"
+        ),
+        "docs/RUNBOOK-db.md": (
+            f"---\ntitle: {json_string('Runbook ' + PWN_IMG)}\n"
+            f"description: {json_string(PWN_SCRIPT)}\n---\n\n"
+            f"# Runbook {PWN_SCRIPT}\n\n**Status**: Approved\n**Next Review**: 2099-01-01\n\n"
+            f"{PWN_ALL}\n\n{PWN_DETAILS}\n\n{PWN_LINK}\n\n"
+            '<a href="javascript:window.__pwned=11">raw link</a>\n\n'
+            '<iframe srcdoc="<script>parent.__pwned=12</script>"></iframe>\n'
+        ),
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    git = ["git", "-c", "user.name=Dana", "-c", "user.email=dana@example.com"]
+    environment = {**os.environ, "GIT_AUTHOR_DATE": "2026-01-01T12:00:00Z",
+                   "GIT_COMMITTER_DATE": "2026-01-01T12:00:00Z"}
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "hostile"],
+                    ["tag", PWN_TAG], ["tag", MARKUP_TAG]):
+        subprocess.run(git + command, cwd=root, check=True, env=environment, capture_output=True)
+    return root
+
+
+def json_string(text: str) -> str:
+    """A double-quoted TOML / YAML string (JSON string syntax is valid in both)."""
+    import json
+
+    return json.dumps(text)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
 from browser_support import (
+    MARKUP_TAG,
     OPEN_SHADOW_ROOTS,
     PageWatch,
     broken_internal_links,
     build_example_site,
     chromium_browser,
+    hostile_text_repository,
     serve_directory,
 )
 from conftest import govsite, migration
@@ -170,6 +172,51 @@ def test_hostile_title_in_search_results_runs_nothing(page, hostile_site):
         page.wait_for_timeout(300)
         assert page.evaluate("window.__pwned") is None
         assert not [u for u in watch.requests if urlsplit(u).path.endswith("/x")]
+
+
+@pytest.fixture(scope="module")
+def hostile_versions_site(tmp_path_factory) -> Path:
+    """Every text input carries script: site name, TITLE, ADR body, register, policy document
+    (raw HTML, front matter), release tags; built with a version per tag."""
+    root = tmp_path_factory.mktemp("hostile-versions")
+    repo = hostile_text_repository(root / "repo")
+    site = root / "site"
+    result = govsite("build", str(repo), "--site-dir", str(site), "--versions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site
+
+
+@pytest.mark.browser
+def test_no_text_from_the_repository_runs_script_on_any_page(page, hostile_versions_site):
+    """`site_name` ran an onerror on every page; a policy document's `<script>`, `ontoggle` and
+    `javascript:` links ran; tag names reached the version selector as markup."""
+    pages = sorted(p.relative_to(hostile_versions_site).as_posix()
+                   for p in hostile_versions_site.rglob("*.html"))
+    pages = [p for p in pages if not p.startswith("latest/")]  # redirects to the pages of v2<b>
+    assert any(p.startswith("dev/RUNBOOK-db/") for p in pages)  # the policy document is published
+    assert any(p.startswith(f"{MARKUP_TAG}/governance/adrs/") for p in pages)
+    with serve_directory(hostile_versions_site) as url:
+        for path in pages:
+            watch = visit(page, url + quote(path))
+            for link in page.locator("article a", has_text=re.compile("click me|raw link")).all():
+                link.click()  # what was a `javascript:` link
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = !d.open; })")
+            page.wait_for_timeout(100)  # let toggle events, diagrams and the version selector run
+            assert page.evaluate("window.__pwned") is None, path
+            assert page.evaluate("window.parent.__pwned") is None, path
+            assert page.locator("article script, article iframe, article [onerror]").count() == 0
+            assert watch.page_errors == [], path
+
+
+@pytest.mark.browser
+def test_tag_names_and_site_name_are_shown_as_text(page, hostile_versions_site):
+    with serve_directory(hostile_versions_site) as url:
+        visit(page, url + quote(f"{MARKUP_TAG}/governance/"))
+        page.locator(".md-version__list").wait_for(state="attached")
+        assert MARKUP_TAG in page.locator(".md-version__list").text_content()
+        assert page.locator(".md-version b").count() == 0
+        assert "<img src=x" in page.locator(".md-header__topic").first.inner_text()
+        assert page.evaluate("window.__pwned") is None
 
 
 # --------------------------------------------------------------------------- links

@@ -13,9 +13,10 @@ the only escaping there is:
 - `md_code` shows a value in monospace without relying on a code span's context.
 - `html_text` / `html_attr` escape for the SVG charts and other raw HTML the site emits.
 - `mermaid_label` escapes a node label inside a mermaid diagram.
-- `team_markdown` keeps the formatting of team-written Markdown (ADR bodies, emergency records)
-  but neutralises raw HTML, attribute lists and script links; the result is checked by
-  rendering it. Text nested too deeply for the renderer is shown as written, in a code block.
+- `team_markdown` keeps the formatting of team-written Markdown (ADR bodies, emergency records):
+  it renders it with the site's extensions and cleans the HTML with Ammonia's allow-list
+  (`sanitise_html`, which the plugin also applies to the repository's own pages). Text nested
+  too deeply for the renderer is shown as written, in a code block.
 - `yaml_str`, `safe_title`, `tag_name` write front matter: the theme inserts a page's title as
   raw HTML, and tags become file names and anchors.
 
@@ -25,7 +26,6 @@ before their colon wherever they appear, so a URL built from them is a harmless 
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 import threading
@@ -240,59 +240,69 @@ MAX_BLOCK_INDENT = 128  # columns of indentation, quote and list markers before 
 MAX_MARKER_RUN = 128  # emphasis markers (`*_~^=`) in a row, not counting rules and underlines
 MAX_OPEN_BRACKETS = 64  # `[` or `(` open at once within one paragraph
 MAX_CARET_TILDE_RUNS = 64  # runs of `^` or `~` within one paragraph
-#: Without fenced code the escaped text is safe by construction, so rendering it only asks
-#: whether the renderer can finish, and text this short within the bounds above always can.
-#: Record parts are mostly this short, and a register holds thousands of them.
-MAX_UNCHECKED_LENGTH = 1024
+#: Python-Markdown takes seconds for each 100,000 characters (and a little more for each next
+#: one), so a text longer than this, fifty times a long ADR, is shown as written: a page for a
+#: 5 MB record is then built in time linear in its size.
+MAX_FORMATTED_LENGTH = 200_000
 
-PLAIN_TEXT_NOTE = "*Shown as written: this Markdown is nested too deeply to be formatted.*"
+PLAIN_TEXT_NOTE = "Shown as written: this Markdown is nested too deeply to be formatted."
+LONG_TEXT_NOTE = "Shown as written: this Markdown is too long to be formatted."
+#: The element that holds team-written HTML in a generated page.
+TEAM_BLOCK_CLASS = "govsite-team"
 
 
-def team_markdown(body: Any, resolve: Optional[LinkResolver] = None) -> str:
-    """Team-written Markdown with its formatting kept but no way to inject HTML or script.
+def team_markdown(body: Any, resolve: Optional[LinkResolver] = None, levels: int = 0) -> str:
+    """Team-written Markdown as sanitised HTML: its formatting kept, no way to run script.
 
-    Outside top-level fenced code, `&`, `<`, `>` (except blockquote markers), `{` and `}` are
-    written as references, which removes raw HTML, autolinks, attribute lists and entity tricks,
-    and inline code spans become `<code>` elements with escaped text, so they display as written.
-    Fenced code is kept verbatim, which is only safe if the site's renderer also reads it as a
-    fence; so the result is rendered with the site's Markdown extensions and checked, and should
-    anything in it be unsafe the fences are escaped too, which is safe by construction.
+    The text is rendered with the site's Markdown extensions, headings `levels` deeper, and the
+    HTML is cleaned by `sanitise_html` (Ammonia's allow-list), in time linear in its size. The
+    result is one raw HTML block, which every Markdown processor passes through as it is.
 
     Text beyond the `MAX_*` bounds, or that the renderer fails on, is shown as written in a code
-    block (`plain_text`): no ADR or record can stop or stall the site build.
+    block (`plain_text`): no ADR or record can stop or stall the site build, or make it slower
+    than linear in its size.
 
     `resolve` maps each relative link target (a file next to the document in the repository) to
-    its place on the site, or to None when the site has no page for it; such a link becomes its
-    text followed by the target in code, so the site has no broken links.
+    its place on the site, or to None when the site has no page for it; such a link keeps its
+    text but loses its target, so the site has no broken links.
     """
     text = clean(body).replace("\r\n", "\n")
+    if _PLAIN_SENTENCE.fullmatch(text):  # most record parts: no Markdown to render
+        return html_block(f"<p>{text}</p>")
     if too_intricate(text):
         return plain_text(text)
-    fenced = _top_level_fence_lines(text)
-    friendly = _neutralise(text, resolve, fenced)
-    if not fenced and len(text) <= MAX_UNCHECKED_LENGTH:
-        return friendly
+    if len(text) > MAX_FORMATTED_LENGTH:
+        return plain_text(text, LONG_TEXT_NOTE)
     try:
-        safe = is_safe_html(render_markdown(friendly))
+        rendered = render_markdown(text, heading_shift=levels)
     except Exception:  # RecursionError, or whatever else the renderer makes of odd input
         return plain_text(text)
-    return friendly if safe else _neutralise(text, resolve)
+    return html_block(sanitise_html(rendered, resolve))
 
 
-def plain_text(text: str) -> str:
-    """`text` as written in a code block, after a note saying why it is not formatted.
+_PLAIN_SENTENCE = re.compile(r"[A-Za-z][A-Za-z0-9 ,.']*")
 
-    The code block is checked like any team Markdown; should the renderer not read it as code,
-    the text becomes escaped lines instead, which are safe by construction.
+
+def plain_text(text: str, note: str = PLAIN_TEXT_NOTE) -> str:
+    """`text` as written in a code block, after a note saying why it is not formatted."""
+    code = html.escape(text.rstrip(), quote=False)
+    return html_block(f"<p><em>{note}</em></p>\n<pre><code>{code}</code></pre>")
+
+
+_BLANK_LINE_AFTER = re.compile(r"\n(?=[ \t]*(?:\n|$))")
+
+
+def html_block(inner: str) -> str:
+    """`inner` HTML as one raw HTML block of a Markdown page.
+
+    A blank line would end the block for a CommonMark reader (a code block's empty line, say),
+    so the line break before one is written as a character reference, which shows the same; so
+    are braces and the colon of a script scheme, which no processor then reads as an attribute
+    list or a link, while a reader copying the text gets it as written.
     """
-    fence = fence_for(text)
-    block = f"{PLAIN_TEXT_NOTE}\n\n{fence} text\n{text.rstrip()}\n{fence}"
-    try:
-        if is_safe_html(render_markdown(block)):
-            return block
-    except Exception:  # the escaped lines below need no check
-        pass
-    return f"{PLAIN_TEXT_NOTE}\n\n{md_block(text)}"
+    inner = _BLANK_LINE_AFTER.sub("&#10;", inner.strip("\n"))
+    inner = _DANGEROUS_SCHEME.sub(r"\1\2&#58;", inner.replace("{", "&#123;").replace("}", "&#125;"))
+    return f'<div class="{TEAM_BLOCK_CLASS}">\n{inner}\n</div>'
 
 
 def too_intricate(text: str) -> bool:
@@ -349,102 +359,63 @@ def _crowded_paragraph(text: str) -> bool:
     return False
 
 
-def _neutralise(
-    text: str, resolve: Optional[LinkResolver] = None, fenced: Optional[frozenset[int]] = None
-) -> str:
-    """`text` with HTML, attribute lists and script links escaped, the `fenced` lines verbatim.
+# --------------------------------------------------------------------------- sanitising HTML
 
-    Without `fenced` every line is escaped and code spans are left to the renderer, which is
-    safe whatever the renderer makes of fences.
-    """
-    keep_code = fenced is not None
-    out = []
-    for number, line in enumerate(text.split("\n")):
-        if keep_code and number in fenced:
-            out.append(line)
-            continue
-        if resolve is not None:
-            line = _relink(line, resolve)
-        out.append(_neutralise_line(line, keep_code))
-    return "\n".join(out)
-
-
-_INLINE_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?((?:\s+\"[^\"\n]*\")?)\s*\)")
-_REFERENCE = re.compile(r"^(\s{0,3}\[[^\]\n]+\]:\s*)<?(\S+?)>?(\s.*)?$")
+#: What HTML from the repository may keep: the elements and attributes the site's Markdown
+#: extensions make (admonitions, content tabs, task lists, footnotes, highlighted code, mermaid
+#: diagrams, aligned table cells), and nothing that loads or runs anything.
+ALLOWED_TAGS = frozenset(
+    """a abbr b blockquote br caption code col colgroup dd del details div dl dt em figcaption
+    figure h1 h2 h3 h4 h5 h6 hr i input ins kbd label li mark ol p pre q s small span strong
+    sub summary sup table tbody td tfoot th thead tr u ul""".split()
+)
+_CELL_ATTRIBUTES = {"style", "align", "colspan", "rowspan"}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title"},
+    "a": {"href", "name"},
+    "img": {"src", "alt", "width", "height"},  # on the repository's own pages only
+    "td": _CELL_ATTRIBUTES,
+    "th": _CELL_ATTRIBUTES,
+    "ol": {"start"},
+    "input": {"checked", "disabled", "name"},
+    "label": {"for"},
+    "details": {"open"},
+    "div": {"data-tabs"},
+}
+_ALLOWED_VALUES = {"input": {"type": {"checkbox", "radio"}}}
 _EXTERNAL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:|#|//)")
 
 
-def _relink(line: str, resolve: LinkResolver) -> str:
-    """Relative link targets pointed at their site page, or unlinked when there is none."""
+def sanitise_html(markup: str, resolve: Optional[LinkResolver] = None, images: bool = False) -> str:
+    """`markup` with every element, attribute, style and URL scheme outside the allow-list gone.
 
-    def inline(match: re.Match) -> str:
-        bang, label, target, title = match.groups()
-        if _EXTERNAL.match(target):
-            return match.group(0)
-        moved = resolve(target)
-        if moved is None:
-            return f"{label or target} (`{target}`)"
-        return f"{bang}[{label}]({moved}{title})"
+    Ammonia (through nh3) parses the HTML as a browser would and rebuilds it from what is
+    allowed, so no spelling of `<script>`, `onerror=` or `javascript:` survives it; script and
+    style elements go with their content. `resolve` re-targets relative links (see
+    `team_markdown`). Images are kept on the repository's own pages, whose files MkDocs
+    publishes beside them; a generated page has no place for an ADR's picture.
+    """
+    import nh3
 
-    def reference(match: re.Match) -> str:
-        lead, target, rest = match.group(1), match.group(2), match.group(3) or ""
-        if _EXTERNAL.match(target):
-            return match.group(0)
-        moved = resolve(target)
-        return f"{lead}{moved}{rest}" if moved else f"{lead}#{rest}"
+    def check_url(tag: str, attribute: str, value: str) -> Optional[str]:
+        if attribute not in ("href", "src"):
+            return value
+        if not is_safe_url(value):  # `java  script:` is harmless to a browser, but looks close
+            return None
+        if resolve is None or _EXTERNAL.match(value):
+            return value
+        return resolve(value)
 
-    line = _REFERENCE.sub(reference, line)
-    return _INLINE_LINK.sub(inline, line)
-
-
-def _top_level_fence_lines(text: str) -> frozenset[int]:
-    """0-based line numbers inside top-level fenced code blocks that start in column one."""
-    if "```" not in text and "~~~" not in text:
-        return frozenset()  # no fence can open, so there is nothing to parse
-    lines = text.split("\n")
-    inside: set[int] = set()
-    for token in _block_parser().parse(text):
-        if token.type != "fence" or token.level != 0 or not token.map:
-            continue
-        first, end = token.map
-        if not lines[first][:1] in ("`", "~"):
-            continue
-        inside.update(range(first, end))
-    return frozenset(inside)
-
-
-@functools.lru_cache(maxsize=None)
-def _block_parser():
-    """A CommonMark parser that stops at blocks: fences are all it is asked about."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark").disable("inline")
-
-
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-_QUOTE_PREFIX = re.compile(r"^(\s{0,3}(?:>\s?)+)")
-_PROSE_SPECIAL = re.compile(r"[&<>{}]")
-_PROSE_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
-
-
-def _neutralise_line(line: str, keep_code: bool) -> str:
-    """One line outside fenced code: prose escaped, inline code spans as escaped `<code>`."""
-    prefix_match = _QUOTE_PREFIX.match(line)
-    prefix = prefix_match.group(1) if prefix_match else ""
-    rest = line[len(prefix):]
-    pieces = []
-    position = 0
-    spans = _CODE_SPAN.finditer(rest) if keep_code else ()
-    for span in spans:
-        pieces.append(_escape_prose(rest[position:span.start()]))
-        pieces.append(f"<code>{md_text(span.group(2).strip()) or ' '}</code>")
-        position = span.end()
-    pieces.append(_escape_prose(rest[position:]))
-    return prefix + "".join(pieces)
-
-
-def _escape_prose(text: str) -> str:
-    return defuse_schemes(_PROSE_SPECIAL.sub(lambda m: _PROSE_ENTITIES[m.group(0)], text))
+    return nh3.clean(
+        markup,
+        tags=set(ALLOWED_TAGS | ({"img"} if images else set())),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        tag_attribute_values=_ALLOWED_VALUES,
+        attribute_filter=check_url,
+        url_schemes=set(SAFE_SCHEMES),
+        filter_style_properties={"text-align"},
+        link_rel=None,
+    )
 
 
 # --------------------------------------------------------------------------- checking output
@@ -547,31 +518,31 @@ def site_markdown_configs() -> dict[str, dict]:
     }
 
 
-def render_markdown(text: str) -> str:
-    """HTML for `text` with the site's extensions (used to check output, not to build the site).
+def render_markdown(text: str, heading_shift: int = 0) -> str:
+    """HTML for `text` with the site's extensions, every heading `heading_shift` levels deeper.
 
     Setting up a converter with these extensions costs several times more than converting a
     paragraph, and a register holds thousands of paragraphs, so each thread keeps one converter
-    and resets it between texts. A converter that raised is dropped: its state is unknown.
+    per shift and resets it between texts. A converter that raised is dropped: its state is
+    unknown.
     """
-    converter = getattr(_converters, "markdown", None) or _new_converter()
-    _converters.markdown = None
+    converters = _converters.__dict__.setdefault("by_shift", {})
+    converter = converters.pop(heading_shift, None) or _new_converter(heading_shift)
     converter.reset()
     rendered = converter.convert(text)
-    _converters.markdown = converter
+    converters[heading_shift] = converter
     return rendered
 
 
 _converters = threading.local()
 
 
-def _new_converter():
+def _new_converter(heading_shift: int = 0):
     import markdown
 
-    return markdown.Markdown(
-        extensions=list(SITE_MARKDOWN_EXTENSIONS),
-        extension_configs=site_markdown_configs(),
-    )
+    configs = site_markdown_configs()
+    configs["toc"] = {**configs["toc"], "baselevel": 1 + heading_shift}
+    return markdown.Markdown(extensions=list(SITE_MARKDOWN_EXTENSIONS), extension_configs=configs)
 
 
 #: Jinja filters the templates use for every input value.

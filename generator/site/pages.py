@@ -107,7 +107,6 @@ def environment() -> jinja2.Environment:
         short_sha=short_sha,
         hours=hours,
         rule_anchor=rule_anchor,
-        demote=demote_headings,
     )
     env.globals.update(
         RISK_ORDER=RISK_ORDER,

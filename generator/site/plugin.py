@@ -26,10 +26,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import unquote
 
+from markupsafe import Markup, escape
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
@@ -40,6 +44,7 @@ from ..cache import ParseCache, release_to_collector
 from ..config import Config, ConfigError
 from ..model import History
 from ..paths import inside
+from . import markup
 from .build import Analysis, analyse, failure_message, resolve_config
 from .output import static_prefix, tally_text
 
@@ -128,6 +133,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         self.assets: dict[str, Path] = {}
         self.cache: Optional[ParseCache] = None  # kept across `mkdocs serve` rebuilds
         self.pinned_date = False
+        self.site_name = ""  # as written; the theme gets an HTML-escaped copy
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup also keeps this instance across `mkdocs serve` rebuilds.
@@ -135,6 +141,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
 
     def on_config(self, config):
         self._check_options()
+        self._escape_site_name(config)
         self.root = self._repository_root(config)
         self._refuse_docs_outside(config)
         if self.serving and self.analysis is not None:
@@ -165,7 +172,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         for page in analysis.pages:
             self._add(files, config, page.uri, content=page.content, in_nav=page.in_nav)
         if self.config.home and not _has_home_page(files):
-            self._add(files, config, "index.md", content=home_page(config.site_name, analysis))
+            self._add(files, config, "index.md", content=home_page(self.site_name, analysis))
         for uri, source in self.assets.items():
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(source)))
@@ -174,6 +181,22 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             tally_text(analysis.findings),
         )
         return files
+
+    def on_page_markdown(self, markdown: str, *, page, config, files) -> str:
+        """The theme inserts a page's front matter title and description as HTML: on the
+        repository's own pages they are escaped as on the generated ones."""
+        if page.file.generated_by is None:
+            for key in ("title", "description"):
+                if isinstance(page.meta.get(key), str):
+                    page.meta[key] = markup.safe_title(page.meta[key])
+        return markdown
+
+    def on_page_content(self, html: str, *, page, config, files) -> str:
+        """The repository's own pages (policy documents, runbooks) are sanitised like ADR text;
+        links in the generated pages' team HTML, which MkDocs does not rewrite, are."""
+        if page.file.generated_by is None:
+            return markup.sanitise_html(html, images=True)
+        return link_team_html(html, page.file, files)
 
     def on_post_build(self, *, config) -> None:
         self._unpin_build_date()
@@ -187,6 +210,13 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         return server
 
     # ----------------------------------------------------------------------- helpers
+
+    def _escape_site_name(self, config) -> None:
+        """The theme inserts `site_name` as HTML in some places and escapes it in others; an
+        escaped Markup value reads right in both."""
+        if not isinstance(config.site_name, Markup):
+            self.site_name = str(config.site_name)
+            config.site_name = escape(self.site_name)
 
     def _check_options(self) -> None:
         """A misspelt option would silently do nothing (MkDocs only warns), so it is an error."""
@@ -405,6 +435,29 @@ def _mentions_governance(nav: Any) -> bool:
     return False
 
 
+_MARKDOWN_LINK = re.compile(r'\b(href|src)="([^"#:?]+\.md)(#[^"]*)?"')
+
+
+def link_team_html(html: str, page_file: File, files: Files) -> str:
+    """`html` with links to Markdown pages (`../adrs/ADR-015.md`) pointed at their URLs.
+
+    Team-written text reaches a generated page as sanitised HTML, where MkDocs rewrites no link;
+    links MkDocs did rewrite no longer end in `.md`, and a target with no page is left alone.
+    """
+    if ".md" not in html:
+        return html
+
+    def relink(match: re.Match) -> str:
+        attribute, target, anchor = match.groups()
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(page_file.src_uri), unquote(target)))
+        linked = files.get_file_from_path(path)
+        if linked is None:
+            return match.group(0)
+        return f'{attribute}="{markup.html_attr(linked.url_relative_to(page_file))}{anchor or ""}"'
+
+    return _MARKDOWN_LINK.sub(relink, html)
+
+
 def _has_home_page(files: Files) -> bool:
     """MkDocs takes `index.md`, else `README.md`, as the page at the site's root."""
     return any(files.get_file_from_path(name) is not None for name in ("index.md", "README.md"))
@@ -412,7 +465,7 @@ def _has_home_page(files: Files) -> bool:
 
 def home_page(site_name: str, analysis: Analysis) -> str:
     """A landing page for a site whose docs have no `index.md`: links to the index pages."""
-    lines = [f"# {_escape_markdown(site_name)}", "", "Governance pages of this repository:", ""]
+    lines = [f"# {markup.md_text(site_name)}", "", "Governance pages of this repository:", ""]
     lines += _nav_links(list(analysis.nav), depth=0)
     return "\n".join(lines) + "\n"
 

@@ -251,7 +251,9 @@ class _Build:
             except SiteBuildError as exc:
                 self.notes.append(f"{release.tag}: skipped, MkDocs could not build it: {exc}")
                 return None
-        return BuiltVersion(release.tag, release.tag, (), len(analysis.pages), analysis.findings)
+        # The theme's version selector inserts the title as HTML: a tag name is shown as text.
+        title = html.escape(release.tag, quote=True)
+        return BuiltVersion(release.tag, title, (), len(analysis.pages), analysis.findings)
 
     def prefix(self) -> str:
         """The root's path inside its work tree, asked of git once for all releases."""

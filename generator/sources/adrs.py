@@ -95,9 +95,10 @@ def parse_adr(rel: str, text: str) -> tuple[Optional[Adr], list[Finding]]:
         return None, [finding("GOV804", Location(rel, 1), "ADR file is empty")]
     split = split_front_matter(rel, text)
     findings = list(split.problems)
-    doc, problem = parse_markdown(rel, split.body, split.body_line)
+    doc, problems = parse_markdown(rel, split.body, split.body_line)
+    findings.extend(problems)
     if doc is None:
-        return None, findings + [problem]
+        return None, findings
     reader = _AdrReader(rel, doc, split.front_matter, split.has_front_matter)
     adr = reader.read()
     return adr, findings + reader.findings

@@ -80,11 +80,10 @@ def read_exceptions(root: Path, config: Config) -> tuple[list[EmergencyRecord], 
     text, problem = read_text(root, rel, "GOV804")
     if text is None:
         return [], [problem]
-    doc, problem = parse_markdown(rel, text.text)
+    doc, findings = parse_markdown(rel, text.text)
     if doc is None:
-        return [], [problem]
+        return [], findings
     records: list[EmergencyRecord] = []
-    findings: list[Finding] = []
     headings = _record_headings(doc)
     for heading, end_line in zip(headings, _record_ends(doc, headings)):
         record, problems = _read_record(rel, doc, heading, end_line)

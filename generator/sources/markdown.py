@@ -24,7 +24,33 @@ from markdown_it.token import Token
 from ..model import Finding, Location
 from ..catalog import finding
 
-_PARSER = MarkdownIt("commonmark").enable("table")
+#: Block nesting (each list adds two levels, each block quote one) beyond which a line is read
+#: as a paragraph of its own. markdown-it's own limit (`maxNesting`) ends the whole document when
+#: a block is nested that deep, which would hide every record after it; the guard below keeps
+#: every line's text, and the parser's recursion well inside Python's stack.
+MAX_BLOCK_NESTING = 64
+
+
+def _depth_guard(state: Any, start_line: int, end_line: int, silent: bool) -> bool:
+    """Read one line nested deeper than `MAX_BLOCK_NESTING` as a one-line paragraph."""
+    if state.level < MAX_BLOCK_NESTING:
+        return False
+    if not silent:
+        start = state.bMarks[start_line] + state.tShift[start_line]
+        state.push("paragraph_open", "p", 1).map = [start_line, start_line + 1]
+        inline = state.push("inline", "", 0)
+        inline.content = state.src[start : state.eMarks[start_line]].strip()
+        inline.map = [start_line, start_line + 1]
+        inline.children = []
+        state.push("paragraph_close", "p", -1)
+    state.line = start_line + 1
+    return True
+
+
+# The guard keeps block nesting below `maxNesting`, which then only bounds inline nesting (a
+# link label inside a link label ...), where reaching it leaves the paragraph's text as text.
+_PARSER = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_NESTING}).enable("table")
+_PARSER.block.ruler.before("table", "depth_guard", _depth_guard)
 
 # A plain `Name: value` line: a short name of words, then a colon and a space (or line end).
 _PLAIN_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9 _/\-]{0,40}?)\s*:(?:\s+(.*))?$")
@@ -173,6 +199,28 @@ class MarkdownDocument:
         return "\n".join(self.lines[start:stop]).strip("\n").rstrip()
 
     @cached_property
+    def _content_lines(self) -> int:
+        """Lines up to the last one that is not blank: where a block running to the end stops."""
+        return len(self.text.rstrip().split("\n")) if self.text.strip() else 0
+
+    @property
+    def unclosed_blocks(self) -> tuple[tuple[int, str], ...]:
+        """(file line, what) of each code fence or HTML block that runs to the end unclosed.
+
+        CommonMark reads everything after an unclosed fence or `<!--` as its content, so every
+        heading and field after it would be silently missing.
+        """
+        found = []
+        for token in self.tokens:
+            if token.type not in ("fence", "html_block") or not token.map:
+                continue
+            if token.map[1] < self._content_lines or _is_closed(token, self.lines[token.map[0] : token.map[1]]):
+                continue
+            what = "code fence" if token.type == "fence" else "HTML block"
+            found.append((self._file_line(token.map[0]), what))
+        return tuple(found)
+
+    @cached_property
     def paragraphs(self) -> tuple[Paragraph, ...]:
         found = []
         for index, token in enumerate(self.tokens):
@@ -233,6 +281,32 @@ class MarkdownDocument:
         return [c.line for c in self.code_spans]
 
 
+# HTML blocks that run to their end marker, blank lines included (CommonMark's kinds 1 to 5).
+_HTML_BLOCK_ENDS = (
+    (re.compile(r"<(?:script|pre|style|textarea)(?:[\s/>]|$)", re.I), re.compile(r"</(?:script|pre|style|textarea)>", re.I)),
+    (re.compile(r"<!--"), re.compile(r"-->")),
+    (re.compile(r"<\?"), re.compile(r"\?>")),
+    (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
+    (re.compile(r"<![A-Za-z]"), re.compile(r">")),
+)
+_CONTAINER_PREFIX = re.compile(r"^[ \t>]*")
+
+
+def _is_closed(token: Token, lines: list[str]) -> bool:
+    """True when a fence or HTML block token that reaches the document's end has its end marker."""
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    if token.type == "fence":
+        closing = _CONTAINER_PREFIX.sub("", last).rstrip()
+        marker = token.markup[0]
+        return len(lines) > 1 and len(closing) >= len(token.markup) and closing == marker * len(closing)
+    start = token.content.lstrip()
+    for opener, closer in _HTML_BLOCK_ENDS:
+        match = opener.match(start)
+        if match:
+            return bool(closer.search(start, match.end()))
+    return True  # other HTML blocks end at a blank line
+
+
 def _between(items: tuple, lines: list[int], first: int, last: Optional[int]) -> tuple:
     """The items (sorted by line, `lines` their lines) from line `first` to `last` inclusive.
 
@@ -245,16 +319,21 @@ def _between(items: tuple, lines: list[int], first: int, last: Optional[int]) ->
 
 def parse_markdown(
     rel: str, text: str, first_line: int = 1
-) -> tuple[Optional[MarkdownDocument], Optional[Finding]]:
-    """Parse Markdown; a failure of the parser becomes a GOV804 finding instead of a crash.
+) -> tuple[Optional[MarkdownDocument], list[Finding]]:
+    """Parse Markdown; what the parser cannot read becomes a GOV804 finding instead of a crash.
 
-    markdown-it-py accepts any text, so this guards against the parser's own limits (recursion on
-    pathological nesting) rather than against user mistakes.
+    markdown-it-py accepts any text, so this guards against the parser's own limits (a failure is
+    reported at the document's first line) and reports what would silently swallow the rest of
+    the file: a code fence or HTML comment that is never closed.
     """
     try:
-        return MarkdownDocument(text, first_line), None
+        doc = MarkdownDocument(text, first_line)
     except (RecursionError, ValueError, IndexError) as exc:
-        return None, finding("GOV804", Location(rel, first_line), f"cannot parse Markdown: {exc!r}")
+        return None, [finding("GOV804", Location(rel, first_line), f"cannot parse Markdown: {exc!r}")]
+    return doc, [
+        finding("GOV804", Location(rel, line), f"{what} is never closed: the rest of the file is read as its content")
+        for line, what in doc.unclosed_blocks
+    ]
 
 
 # --------------------------------------------------------------------------- inline rendering

@@ -59,9 +59,10 @@ def parse_policy(rel: str, text: str) -> tuple[Optional[PolicyDocument], list[Fi
         return PolicyDocument(rel, stem), [finding("GOV804", Location(rel, 1), "policy document is empty")]
     split = split_front_matter(rel, text)
     findings = list(split.problems)
-    doc, problem = parse_markdown(rel, split.body, split.body_line)
+    doc, problems = parse_markdown(rel, split.body, split.body_line)
+    findings.extend(problems)
     if doc is None:
-        return None, findings + [problem]
+        return None, findings
     meta = split.front_matter.data if split.front_matter else {}
     heading = doc.first_heading(1)
     title = heading.title if heading else str(meta.get("title") or stem)
