@@ -6,9 +6,10 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Mapping, Optional, Union
+from typing import Callable, Iterable, Mapping, Optional, Union
 
 import pytest
 
@@ -169,3 +170,44 @@ def migration(
         "def downgrade():\n"
         f"{body_down}\n"
     )
+
+
+# --------------------------------------------------------------------------- time, relatively
+#
+# The machines are shared and noisy: a test never compares a duration with a number of seconds,
+# only with another duration measured in the same run.
+
+
+def best_seconds(work: Callable[[], object], repeats: int = 2) -> float:
+    """The shortest of `repeats` runs of `work()`, in seconds."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def assert_grows_linearly(
+    work: Callable[[int], object], small: int, factor: int = 4, slack: float = 2.5, repeats: int = 2
+) -> None:
+    """`work(factor * small)` takes at most about `factor` times `work(small)` (times `slack`
+    for noise); quadratic work takes `factor` squared times as long and fails."""
+    short = max(best_seconds(lambda: work(small), repeats), 0.002)
+    long = best_seconds(lambda: work(small * factor), repeats)
+    assert long < factor * slack * short, f"{factor}x the input took {long / short:.1f}x as long"
+
+
+def reference_seconds() -> float:
+    """Rendering an ordinary page of team Markdown, the yardstick for "in moments"."""
+    from generator.site.markup import team_markdown
+
+    text = "## Context\n\nA paragraph with **bold**, `code` and [a link](https://example.com).\n\n" * 40
+    return best_seconds(lambda: team_markdown(text), repeats=3)
+
+
+def assert_in_moments(elapsed: float, pages: float = 200) -> None:
+    """`elapsed` is no more than rendering `pages` ordinary pages of team Markdown."""
+    yardstick = reference_seconds()
+    assert elapsed < pages * yardstick, f"{elapsed:.2f} s, {elapsed / yardstick:.0f} ordinary pages"
+

@@ -10,10 +10,9 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
-from conftest import govsite, migration
+from conftest import assert_grows_linearly, govsite, migration
 
 VERSIONS = "alembic/versions"
 
@@ -189,10 +188,8 @@ def test_a_backtracking_ticket_pattern_hung_validation(repo_with):
             "b2", "a1", upgrade='op.drop_column("accounts", "note")  # CI:DESTRUCTIVE_OK ' + "a" * 30 + "!",
         ),
     })
-    started = time.monotonic()
-    result = govsite("validate", str(root), timeout=120)
+    result = govsite("validate", str(root), timeout=120)  # a hang fails here
     assert_config_error(result, "govsite.toml", "ticket_pattern", "exponential")
-    assert time.monotonic() - started < 60
 
 
 def test_a_polynomial_ticket_pattern_is_refused(repo_with):
@@ -216,8 +213,8 @@ def test_a_long_comment_of_capitals_does_not_make_a_ticket_search_quadratic():
     from generator.model import Comment
     from generator.sources.header import parse_bypass
 
-    text = "CI:DESTRUCTIVE_OK ADR-015 " + "A" * 100_000
-    started = time.monotonic()
-    bypass = parse_bypass(Comment(1, 1, text), r"[A-Z]+-\d+")
-    assert bypass.adr_refs == ("ADR-015",)
-    assert time.monotonic() - started < 5  # searched whole, this text takes about half a minute
+    def search(capitals: int):
+        return parse_bypass(Comment(1, 1, "CI:DESTRUCTIVE_OK ADR-015 " + "A" * capitals), r"[A-Z]+-\d+")
+
+    assert search(100_000).adr_refs == ("ADR-015",)
+    assert_grows_linearly(search, 25_000)  # searched whole, 100,000 capitals took half a minute
