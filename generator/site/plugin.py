@@ -36,7 +36,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from ..cache import ParseCache, release_to_collector
+from ..cache import ParseCache
 from ..config import Config, ConfigError
 from ..model import History
 from .build import Analysis, analyse, failure_message, resolve_config
@@ -134,8 +134,6 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
     def on_config(self, config):
         self._check_options()
         self.root = self._repository_root(config)
-        if self.serving and self.analysis is not None:
-            release_to_collector()  # the previous rebuild's objects may be freed now
         self.analysis = self.preloaded or self._analyse(config)
         self.preloaded = None
         self._fail_on_findings(self.analysis)
