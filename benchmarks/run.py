@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gc
 import json
 import os
 import platform
@@ -112,8 +113,10 @@ def child_git_walk(args: dict) -> dict:
 
 
 def child_validate(args: dict) -> dict:
-    """`govsite validate` as the library runs it: load_repository + run_rules (+ cache I/O)."""
+    """`govsite validate` as the library runs it: load_repository + run_rules (+ cache I/O),
+    with the garbage collector paused if the command pauses it."""
     imports = _preload()
+    from generator import cli
     from generator.cache import ParseCache
     from generator.config import load_config
     from generator.rules import run_rules
@@ -130,6 +133,8 @@ def child_validate(args: dict) -> dict:
             cache.save()
         return repo, findings, cache
 
+    if "validate" in getattr(cli, "_COMMANDS_WITHOUT_COLLECTION", ()):
+        gc.disable()
     seconds, (repo, findings, cache) = _timed(validate)
     return {
         "seconds": seconds,
