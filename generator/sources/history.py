@@ -240,11 +240,11 @@ class HistoryReading:
             self.boundary = _shallow_boundary(self.where) if self.where.shallow else frozenset()
             key, digest = self.walk_key = _walk_key(self.where, self.boundary)
             cached = self.cache.get(key, bytes, path=None, digest=digest) if self.cache is not None else None
-            # the tag listing takes milliseconds and writes to a file: it ends on its own
-            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
             if cached is None:
                 self.walk = self.run.start(*WALK_ARGUMENTS, self.where.head, "--")
             self.walked = cached
+            # the tag listing takes milliseconds and writes to a file: it ends on its own
+            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
 
     def fail(self) -> None:
         self.close()
