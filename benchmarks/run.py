@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gc
 import json
 import os
 import platform
@@ -46,8 +47,9 @@ QUICK_SIZES = (100, 300)
 MISSING = "-"
 
 # Targets of DESIGN.md section 5, shown beside the ratios they apply to.
-VALIDATE_TARGET = 2.0
+VALIDATE_TARGET = 1.5  # cold validate / (ast.parse floor + git walk floor)
 BUILD_TARGET = 1.25
+POOL_JOBS = 2  # the "parsing workers" column: what `govsite validate --jobs 2` does
 
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(HERE))
@@ -111,8 +113,10 @@ def child_git_walk(args: dict) -> dict:
 
 
 def child_validate(args: dict) -> dict:
-    """`govsite validate` as the library runs it: load_repository + run_rules (+ cache I/O)."""
+    """`govsite validate` as the library runs it: load_repository + run_rules (+ cache I/O),
+    with the garbage collector paused if the command pauses it."""
     imports = _preload()
+    from generator import cli
     from generator.cache import ParseCache
     from generator.config import load_config
     from generator.rules import run_rules
@@ -129,6 +133,8 @@ def child_validate(args: dict) -> dict:
             cache.save()
         return repo, findings, cache
 
+    if "validate" in getattr(cli, "_COMMANDS_WITHOUT_COLLECTION", ()):
+        gc.disable()
     seconds, (repo, findings, cache) = _timed(validate)
     return {
         "seconds": seconds,
@@ -137,7 +143,7 @@ def child_validate(args: dict) -> dict:
         "findings": len(findings),
         "git_processes": repo.history.git_processes,
         "history": repo.history.status,
-        "cache_hits": cache.hits + cache.stat_hits if cache else 0,
+        "cache_hits": cache.hits if cache else 0,
         "cache_misses": cache.misses if cache else 0,
     }
 
@@ -318,12 +324,6 @@ def measure(kind: str, repeats: int = 1, env: Optional[dict] = None, **arguments
     return best
 
 
-def pool_workers() -> int:
-    """Workers for the measurement with the parsing pool forced on: every core, at least two."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(2, cores)
-
-
 def git_counter(directory: Path) -> tuple[dict, Path]:
     """An environment whose `git` logs each start to a file, then runs the real git.
 
@@ -356,13 +356,13 @@ def measure_size(n: int, work: Path, repeats: int, site: bool, say: Callable[[st
     root = work / f"synth-{n}"
     say(f"N={n}: writing the synthetic repository")
     write_repository(n, root)
-    say(f"N={n}: baseline, validate cold (default, parsing pool), warm")
+    say(f"N={n}: baseline, git walk, validate cold (one process, {POOL_JOBS} parsing workers), warm")
     baseline = measure("baseline", repeats, root=str(root))
     walk = measure("git_walk", repeats, root=str(root))
     env, log = git_counter(work / "git-shim")
     cold = measure("validate", repeats, env=env, root=str(root))
     starts = sum(1 for line in log.read_text().splitlines() if line != "version") // max(1, repeats)
-    pooled = measure("validate", repeats, root=str(root), jobs=pool_workers())
+    pooled = measure("validate", repeats, root=str(root), jobs=POOL_JOBS)
     cache_dir = work / f"cache-{n}"
     shutil.rmtree(cache_dir, ignore_errors=True)
     first = measure("validate", 1, root=str(root), cache=str(cache_dir))
@@ -399,16 +399,31 @@ def measure_size(n: int, work: Path, repeats: int, site: bool, say: Callable[[st
     return row
 
 
+def measure_example(work: Path, repeats: int, say: Callable[[str], None]) -> dict:
+    """Cold validate of the bundled example, given its git history by `make_history.py`: the
+    size most teams have, where start-up costs rather than parsing decide the time."""
+    root = work / "example-repo"
+    say("the bundled example: baseline, git walk, validate cold")
+    subprocess.run(
+        [sys.executable, str(PROJECT / "examples" / "make_history.py"), "--dest", str(root), "--force"],
+        check=True, capture_output=True, cwd=PROJECT,
+    )
+    baseline = measure("baseline", repeats, root=str(root))
+    walk = measure("git_walk", repeats, root=str(root))
+    cold = measure("validate", repeats, root=str(root))
+    return {"migrations": cold["migrations"], "baseline": baseline["seconds"], "git_walk": walk["seconds"],
+            "cold": cold["seconds"]}
+
+
 # --------------------------------------------------------------------------- the table
 
 COLUMNS = (
     ("N", lambda v, n: f"{n:,}"),
     ("ast.parse baseline (s)", lambda v, n: f"{v['baseline']:.3f}"),
     ("validate cold (s)", lambda v, n: f"{v['cold']:.3f}"),
-    (f"cold / baseline (target ≤ {VALIDATE_TARGET:g})", lambda v, n: f"{v['cold'] / v['baseline']:.2f}x"),
-    ("git history walk alone (s, x baseline)",
-     lambda v, n: f"{v['git_walk']:.3f} ({v['git_walk'] / v['baseline']:.2f}x)"),
-    (f"cold, {pool_workers()} parsing workers (s)", lambda v, n: f"{v['pooled']:.3f}"),
+    ("git history walk alone (s)", lambda v, n: f"{v['git_walk']:.3f}"),
+    (f"cold / (baseline + git walk) (target ≤ {VALIDATE_TARGET:g})", lambda v, n: _floor_ratio(v)),
+    (f"cold, {POOL_JOBS} parsing workers (s)", lambda v, n: f"{v['pooled']:.3f}"),
     ("validate warm (s)", lambda v, n: f"{v['warm']:.3f}"),
     ("warm / cold", lambda v, n: f"{v['warm'] / v['cold']:.2f}"),
     ("site build (s)", lambda v, n: _or_missing(v, "build", "{:.2f}")),
@@ -421,6 +436,10 @@ COLUMNS = (
      lambda v, n: f"{v['peak_validate']:.0f} / " + _or_missing(v, "peak_build", "{:.0f}")),
 )
 STAGES = ("migrations", "other readers", "git history", "rules")
+
+
+def _floor_ratio(values: dict) -> str:
+    return f"{values['cold'] / (values['baseline'] + values['git_walk']):.2f}x"
 
 
 def _or_missing(values: dict, key: str, template: str) -> str:
@@ -451,12 +470,25 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cores} cores, Python {platform.python_version()}"
 
 
-def report(rows: list[Row], repeats: int) -> str:
+def render_example(example: dict) -> str:
+    head = ["repository", "migrations", "ast.parse baseline (s)", "git history walk alone (s)",
+            "validate cold (s)", "cold / (baseline + git walk)"]
+    cells = ["examples/attribution-platform", str(example["migrations"]), f"{example['baseline']:.3f}",
+             f"{example['git_walk']:.3f}", f"{example['cold']:.3f}", _floor_ratio(example)]
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|",
+                      "| " + " | ".join(cells) + " |"])
+
+
+def report(rows: list[Row], example: dict, repeats: int) -> str:
     return "\n".join([
         f"govsite scale benchmark ({machine()}; best of {repeats} for N ≤ 2,000; "
         "peak memory is the largest resident set of the measuring process or its workers)",
         "",
         render(rows),
+        "",
+        "The bundled example (its history made by `examples/make_history.py`):",
+        "",
+        render_example(example),
         "",
         "Where the cold validate time goes (one process, stage by stage):",
         "",
@@ -495,10 +527,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             measure_size(n, scratch, args.repeats if n <= 2000 else 1, not args.no_site, say)
             for n in sizes
         ]
+        example = measure_example(scratch, args.repeats, say)
     finally:
         if args.work is None:
             shutil.rmtree(scratch, ignore_errors=True)
-    text = report(rows, args.repeats)
+    text = report(rows, example, args.repeats)
     print(text)
     args.output.write_text(text, encoding="utf-8")
     return 0

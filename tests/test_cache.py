@@ -1,25 +1,30 @@
-"""The parse cache: unchanged migrations are never parsed twice, and a bad store is never trusted."""
+"""The parse cache: unchanged migrations are never parsed twice, and a bad store is never trusted.
+
+Stores planted to run code or change results are in test_hostile_cache.py."""
 
 from __future__ import annotations
 
+import enum
+import json
 import os
-import pickle
 import shutil
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 import generator.sources.migrations as migrations_module
 from conftest import EXAMPLE, migration
-from generator.cache import KEEP_SESSIONS, ParseCache, content_key, tool_version
+from generator.cache import (
+    KEEP_SESSIONS, ParseCache, Unusable, content_digest, content_key, decode, encode, tool_version,
+)
 from generator.cli import main as govsite
 from generator.config import Config
 from generator.sources import load_repository
-from generator.sources.migrations import PARSE_SETTINGS, parse_migration, read_migrations
-
-AN_HOUR_AGO = time.time() - 3600
+from generator.sources.migrations import PARSE_SETTINGS, Parsed, parse_fingerprint, parse_migration, read_migrations
 
 
 def three_migrations() -> dict[str, str]:
@@ -30,29 +35,22 @@ def three_migrations() -> dict[str, str]:
     }
 
 
-def settle(root: Path) -> None:
-    """Date every file an hour back, as files checked out earlier are (recent ones are racy)."""
-    for path in root.rglob("*"):
-        if path.is_file():
-            os.utime(path, (AN_HOUR_AGO, AN_HOUR_AGO))
-
-
 def quiet_cache(directory: Path, **options) -> tuple[ParseCache, list[str]]:
     warnings: list[str] = []
     return ParseCache(directory, warn=warnings.append, **options), warnings
 
 
 @pytest.fixture
-def count_reads(monkeypatch):
-    """How many times the migration reader opened a file (the real reader still runs)."""
+def count_parses(monkeypatch):
+    """The files the migration reader parsed (the real parser still runs)."""
     calls: list[str] = []
-    real = migrations_module.read_bytes
+    real = migrations_module.parse_migration
 
-    def counting(root, rel, code):
+    def counting(rel, data, config):
         calls.append(rel)
-        return real(root, rel, code)
+        return real(rel, data, config)
 
-    monkeypatch.setattr(migrations_module, "read_bytes", counting)
+    monkeypatch.setattr(migrations_module, "parse_migration", counting)
     return calls
 
 
@@ -92,28 +90,16 @@ def test_versions_in_other_folders_share_results(make_repo, tmp_path):
     assert [m.revision for m in repo.migrations] == ["a1", "b2", "c3", "d4"]
 
 
-def test_a_changed_file_is_parsed_again_and_the_rest_are_not_even_read(make_repo, tmp_path, count_reads):
-    """What `mkdocs serve` needs: after one edit, only that file is read."""
+def test_a_changed_file_is_parsed_again_and_the_rest_are_not(make_repo, tmp_path, count_parses):
+    """What `mkdocs serve` needs: after one edit, only that file is parsed."""
     root = make_repo(three_migrations())
-    settle(root)
     cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
     read_migrations(root, Config(), cache)
-    count_reads.clear()
+    count_parses.clear()
     (root / "alembic/versions/b2.py").write_text(migration("b2", "a1", upgrade='op.drop_table("newer")'))
     migrations, _ = read_migrations(root, Config(), cache)
-    assert count_reads == ["alembic/versions/b2.py"]
+    assert count_parses == ["alembic/versions/b2.py"]
     assert [op.table for op in migrations[1].operations if op.function == "upgrade"] == ["newer"]
-
-
-def test_a_file_changed_moments_ago_is_read_again(make_repo, tmp_path, count_reads):
-    """Size and mtime of a file written within the last instants may not show its next write."""
-    root = make_repo(three_migrations())
-    cache, _ = quiet_cache(tmp_path / "cache", persistent=False)
-    read_migrations(root, Config(), cache)
-    count_reads.clear()
-    read_migrations(root, Config(), cache)
-    assert len(count_reads) == 3
-    assert cache.misses == 3  # read again, but not parsed again
 
 
 def test_different_parse_settings_do_not_share_results(make_repo, tmp_path):
@@ -172,10 +158,67 @@ def test_a_warm_read_of_the_example_equals_a_cold_one(tmp_path):
     assert warm.misses == 0 and warm.hits == len(cold.migrations)
 
 
-def test_migrations_survive_pickling():
+def test_migrations_survive_the_store_encoding():
     repo = load_repository(EXAMPLE, Config(), with_history=False)
     assert len(repo.migrations) > 30
-    assert pickle.loads(pickle.dumps(repo.migrations)) == repo.migrations
+    parsed = [(m, ()) for m in repo.migrations] + [(None, repo.reader_findings)]
+    stored = json.loads(json.dumps(encode(parsed)))
+    assert [decode(entry, Parsed) for entry in stored] == parsed
+
+
+# --------------------------------------------------------------------------- the codec
+
+
+class Colour(str, enum.Enum):
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class Inner:
+    when: datetime
+    day: Optional[date] = None
+
+
+@dataclass(frozen=True)
+class Outer:
+    """A model type the codec has never seen: it is covered from its type hints alone."""
+
+    name: str
+    count: int
+    colour: Colour
+    inner: Optional[Inner]
+    pairs: tuple[tuple[str, int], ...] = ()
+    raw: bytes = b""
+    flag: bool = False
+
+
+OUTER = Outer("x", 3, Colour.RED, Inner(datetime(2026, 1, 5, 9, tzinfo=timezone.utc), date(2026, 2, 1)),
+              (("a", 1), ("b", 2)), b"\x00\xff", True)
+
+
+def test_a_new_model_type_round_trips_without_teaching_the_codec():
+    assert decode(json.loads(json.dumps(encode(OUTER))), Outer) == OUTER
+    assert decode(json.loads(json.dumps(encode(replace(OUTER, inner=None)))), Outer).inner is None
+
+
+@pytest.mark.parametrize("change", [
+    {"surprise": 1},  # a field the model does not have
+    {"count": "3"},  # a string where an int belongs
+    {"count": True},  # a bool is no int here
+    {"flag": 1},
+    {"colour": "green"},  # no such member
+    {"pairs": [["a", 1, 2]]},  # a pair of three
+    {"pairs": {"a": 1}},
+    {"raw": "not base64!"},
+    {"inner": {"when": "yesterday", "day": None}},
+    {"inner": {"when": "2026-01-05T09:00:00+00:00"}},  # a field missing
+])
+def test_data_that_is_not_the_model_is_unusable(change):
+    data = {**encode(OUTER), **change}
+    with pytest.raises(Unusable):
+        decode(data, Outer)
+    with pytest.raises(Unusable):
+        decode([1, 2], Outer)
 
 
 # --------------------------------------------------------------------------- a store never trusted
@@ -185,7 +228,7 @@ def test_corrupt_store_is_ignored_with_a_warning(make_repo, tmp_path):
     root = make_repo(three_migrations())
     store = ParseCache(tmp_path / "cache", warn=lambda m: None)
     store.path.parent.mkdir(parents=True)
-    store.path.write_bytes(b"\x80\x05 this is not a pickle")
+    store.path.write_bytes(b'{"version": "this is not JSON')
     cache, warnings = quiet_cache(tmp_path / "cache")
     assert read_migrations(root, Config(), cache) == read_migrations(root, Config())
     assert len(warnings) == 1 and "ignoring unreadable cache" in warnings[0]
@@ -209,10 +252,10 @@ def test_store_of_another_version_is_ignored_with_a_warning(make_repo, tmp_path)
     cache, _ = quiet_cache(tmp_path / "cache")
     expected = read_migrations(root, Config(), cache)
     key = next(iter(cache.entries))
-    poisoned = {key: (1, (None, ()))}  # what a stale reader might have stored
+    entry = cache.entries[key]
+    poisoned = {key: [entry.path, entry.digest, 1, [None, []]]}  # what a stale reader might have stored
     cache.path.parent.mkdir(parents=True, exist_ok=True)
-    with open(cache.path, "wb") as handle:
-        pickle.dump({"version": "0.0.1/1/py3.11/0000", "session": 1, "entries": poisoned}, handle)
+    cache.path.write_text(json.dumps({"version": "0.0.1/1/py3.11/0000", "session": 1, "entries": poisoned}))
     again, warnings = quiet_cache(tmp_path / "cache")
     assert read_migrations(root, Config(), again) == expected
     assert "another version of govsite" in warnings[0]
@@ -221,8 +264,9 @@ def test_store_of_another_version_is_ignored_with_a_warning(make_repo, tmp_path)
 def test_store_that_is_not_a_table_is_ignored(tmp_path):
     directory = tmp_path / "cache"
     directory.mkdir()
-    with open(ParseCache(directory, persistent=False).path, "wb") as handle:
-        pickle.dump({"version": tool_version(), "session": "one", "entries": []}, handle)
+    ParseCache(directory, persistent=False).path.write_text(
+        json.dumps({"version": tool_version(), "session": "one", "entries": []})
+    )
     cache, warnings = quiet_cache(directory)
     assert cache.entries == {} and "unexpected content" in warnings[0]
 
@@ -265,10 +309,8 @@ def test_results_unused_for_several_writes_are_dropped(make_repo, tmp_path):
         new = make_repo({f"alembic/versions/n{session}.py": migration(f"n{session}")})
         read_migrations(new, Config(), cache)
         cache.save()
-    data = (old / "alembic/versions/a1.py").read_bytes()
-    from generator.sources.migrations import parse_fingerprint
-
-    key = content_key("migration", "alembic/versions/a1.py", data, parse_fingerprint(Config()))
+    digest = content_digest((old / "alembic/versions/a1.py").read_bytes())
+    key = content_key("migration", "alembic/versions/a1.py", digest, parse_fingerprint(Config()))
     assert key not in quiet_cache(directory)[0].entries
     assert len(quiet_cache(directory)[0].entries) == KEEP_SESSIONS
 
@@ -281,7 +323,7 @@ def test_validate_uses_the_persistent_cache_by_default(make_repo, tmp_path, monk
     monkeypatch.setenv("GOVSITE_CACHE_DIR", str(tmp_path / "cache"))
     assert govsite(["validate", str(root), "--no-history", "--format", "json"]) in (0, 1)
     first = capsys.readouterr().out
-    stores = list((tmp_path / "cache").glob("*.pickle"))
+    stores = list((tmp_path / "cache").glob("*.json"))
     assert len(stores) == 1
     assert govsite(["validate", str(root), "--no-history", "--format", "json"]) in (0, 1)
     assert capsys.readouterr().out == first
@@ -298,7 +340,7 @@ def test_validate_no_cache_writes_nothing(make_repo, tmp_path, monkeypatch, caps
 def test_stores_of_repositories_unused_for_a_month_are_deleted(make_repo, tmp_path):
     directory = tmp_path / "cache"
     directory.mkdir()
-    stale, recent = directory / "parse-gone-0123.pickle", directory / "parse-other-4567.pickle"
+    stale, recent = directory / "parse-gone-0123.json", directory / "parse-other-4567.json"
     for path in (stale, recent):
         path.write_bytes(b"")
     long_ago = time.time() - 40 * 24 * 3600
@@ -310,15 +352,14 @@ def test_stores_of_repositories_unused_for_a_month_are_deleted(make_repo, tmp_pa
     assert not stale.exists() and recent.exists() and cache.path.exists()
 
 
-def test_mkdocs_serve_rebuilds_read_only_the_changed_migration(tmp_path, monkeypatch, count_reads):
-    """The plugin keeps one cache for the life of `mkdocs serve`: a rebuild reads one file."""
+def test_mkdocs_serve_rebuilds_parse_only_the_changed_migration(tmp_path, monkeypatch, count_parses):
+    """The plugin keeps one cache for the life of `mkdocs serve`: a rebuild parses one file."""
     import yaml
     from mkdocs.config import load_config
 
     monkeypatch.setenv("GOVSITE_CACHE_DIR", str(tmp_path / "cache"))
     repo = tmp_path / "repo"
     shutil.copytree(EXAMPLE, repo)
-    settle(repo)
     (tmp_path / "docs").mkdir()
     mkdocs_yml = tmp_path / "mkdocs.yml"
     mkdocs_yml.write_text(yaml.safe_dump({
@@ -329,17 +370,17 @@ def test_mkdocs_serve_rebuilds_read_only_the_changed_migration(tmp_path, monkeyp
     plugin = config.plugins["governance"]
     plugin.on_startup(command="serve", dirty=False)
     plugin.on_config(config)
-    assert len(count_reads) == len(plugin.analysis.repo.migrations)
+    assert len(count_parses) == len(plugin.analysis.repo.migrations)
     changed = sorted((repo / "alembic" / "versions").glob("*.py"))[0]
     changed.write_text(changed.read_text() + "\n# reviewed again\n")
-    count_reads.clear()
+    count_parses.clear()
     plugin.on_config(config)  # what the next rebuild does
-    assert count_reads == [f"alembic/versions/{changed.name}"]
+    assert count_parses == [f"alembic/versions/{changed.name}"]
 
 
 def test_the_next_process_reuses_the_git_walk_of_the_same_commit(make_git_repo, tmp_path):
-    """History is read in a forked process; the walk it made still reaches the store, and a
-    later process reading the same commit starts no walk (two git processes, not three)."""
+    """The walk made while the files were read reaches the store, and a later process reading
+    the same commit starts no walk (two git processes, not three)."""
     root = make_git_repo([("2026-01-05T09:00:00Z", three_migrations())])
     first_cache, _ = quiet_cache(tmp_path / "cache")
     first = load_repository(root, Config(), cache=first_cache)

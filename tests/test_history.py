@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import git
 import pytest
 
+from generator.cache import ParseCache
 from generator.sources.history import read_history, release_tags
 
 UTC = timezone.utc
@@ -332,17 +334,13 @@ def test_process_count_is_honest_when_there_is_no_history(tmp_path, spawned, kin
 # --------------------------------------------------------------------------- walks kept for reuse
 
 
-class DictWalks:
-    """The smallest walk store: what `read_history` kept, by key."""
+def walk_store() -> ParseCache:
+    """The parse cache, in memory: where `read_history` keeps its walks."""
+    return ParseCache(persistent=False)
 
-    def __init__(self):
-        self.kept: dict[str, bytes] = {}
 
-    def recall(self, key):
-        return self.kept.get(key)
-
-    def keep(self, key, value):
-        self.kept[key] = value
+def walks_in(cache: ParseCache) -> list[str]:
+    return [key for key in cache.entries if key.startswith("git-walk:")]
 
 
 def test_a_second_read_from_the_same_commit_reuses_the_walk(make_git_repo):
@@ -351,31 +349,31 @@ def test_a_second_read_from_the_same_commit_reuses_the_walk(make_git_repo):
         ("2026-01-06T09:00:00Z", {"alembic/versions/b2.py": "x = 2\n"}),
     ], tags={"v1": 0})
     paths = ["alembic/versions/a1.py", "alembic/versions/b2.py"]
-    walks = DictWalks()
+    walks = walk_store()
 
-    first = read_history(root, paths, walks=walks)
-    again = read_history(root, paths, walks=walks)
+    first = read_history(root, paths, cache=walks)
+    again = read_history(root, paths, cache=walks)
 
     assert (first.git_processes, again.git_processes) == (3, 2)
-    assert len(walks.kept) == 1
+    assert len(walks_in(walks)) == 1
     assert (again.files, again.tags, again.head, again.status) == (first.files, first.tags, first.head, first.status)
 
 
 def test_a_new_commit_or_mailmap_is_walked_again(make_git_repo):
     root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"})])
-    walks = DictWalks()
-    read_history(root, ["alembic/versions/a1.py"], walks=walks)
+    walks = walk_store()
+    read_history(root, ["alembic/versions/a1.py"], cache=walks)
 
     commit_as(root, "Sam Owner <sam@example.com>", "2026-01-07T09:00:00+00:00", {"alembic/versions/b2.py": "y\n"})
-    newer = read_history(root, ["alembic/versions/a1.py", "alembic/versions/b2.py"], walks=walks)
+    newer = read_history(root, ["alembic/versions/a1.py", "alembic/versions/b2.py"], cache=walks)
     assert newer.git_processes == 3
     assert newer.files["alembic/versions/b2.py"].added.author == "Sam Owner"
 
     (root / ".mailmap").write_text("Samantha Owner <sam@example.com>\n", encoding="utf-8")
-    mapped = read_history(root, ["alembic/versions/b2.py"], walks=walks)
+    mapped = read_history(root, ["alembic/versions/b2.py"], cache=walks)
     assert mapped.git_processes == 3
     assert mapped.files["alembic/versions/b2.py"].added.author == "Samantha Owner"
-    assert len(walks.kept) == 3
+    assert len(walks_in(walks)) == 3
 
 
 def test_each_release_tag_keeps_its_own_walk(make_git_repo):
@@ -383,19 +381,24 @@ def test_each_release_tag_keeps_its_own_walk(make_git_repo):
         ("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"}),
         ("2026-01-06T09:00:00Z", {"alembic/versions/b2.py": "x = 2\n"}),
     ], tags={"v1": 0})
-    walks = DictWalks()
-    at_tag = read_history(root, ["alembic/versions/b2.py"], rev="v1", walks=walks)
-    at_head = read_history(root, ["alembic/versions/b2.py"], walks=walks)
+    walks = walk_store()
+    at_tag = read_history(root, ["alembic/versions/b2.py"], rev="v1", cache=walks)
+    at_head = read_history(root, ["alembic/versions/b2.py"], cache=walks)
     assert at_tag.files["alembic/versions/b2.py"].added is None  # not there yet at v1
     assert at_head.files["alembic/versions/b2.py"].added is not None
-    assert at_head.git_processes == 3 and len(walks.kept) == 2
+    assert at_head.git_processes == 3 and len(walks_in(walks)) == 2
 
 
-def test_a_kept_walk_that_is_not_git_output_is_walked_again(make_git_repo):
+def test_a_kept_walk_that_is_not_git_output_is_walked_again(make_git_repo, tmp_path):
     root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"})])
-    walks = DictWalks()
-    first = read_history(root, ["alembic/versions/a1.py"], walks=walks)
-    for key in walks.kept:
-        walks.kept[key] = {"not": "a walk"}
-    again = read_history(root, ["alembic/versions/a1.py"], walks=walks)
+    walks = ParseCache(tmp_path / "cache")
+    first = read_history(root, ["alembic/versions/a1.py"], cache=walks)
+    walks.save()
+    stored = json.loads(walks.path.read_text())
+    for key in walks_in(walks):
+        stored["entries"][key][-1] = {"not": "a walk"}
+    walks.path.write_text(json.dumps(stored))
+    warnings: list[str] = []
+    again = read_history(root, ["alembic/versions/a1.py"], cache=ParseCache(tmp_path / "cache", warn=warnings.append))
+    assert len(warnings) == 1 and "ignoring unusable entries" in warnings[0]
     assert again.git_processes == 3 and again.files == first.files

@@ -1,25 +1,25 @@
-"""Parsing in worker processes gives exactly what parsing in one process gives, in the same order."""
+"""Work beside the parse: worker processes (asked for with --jobs) give exactly what parsing here
+gives, git's walk runs while the files are read, and no child outlives a killed govsite."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
-import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
-from conftest import EXAMPLE, migration
-from generator.config import Config
-from generator.sources import load_repository
-from generator.sources.migrations import (
-    MIN_PARALLEL_FILES,
-    _parse_in_pool,
-    parse_many,
-    parse_workers,
-    read_migrations,
-)
+import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from synth import write_repository  # noqa: E402
+import generator.sources.history as history_module
+import generator.sources.migrations as migrations_module
+from conftest import EXAMPLE, ROOT, govsite, migration
+from generator.cache import ParseCache
+from generator.config import Config, ConfigError
+from generator.sources import load_repository
+from generator.sources.migrations import parse_jobs, parse_many, read_migrations
 
 HOSTILE = {
     "alembic/versions/syntax.py": "def upgrade(:\n",
@@ -37,12 +37,14 @@ def example_items() -> list[tuple[str, bytes]]:
     ]
 
 
-def test_pool_gives_the_same_results_in_the_same_order():
+# --------------------------------------------------------------------------- parsing workers
+
+
+def test_workers_give_the_same_results_in_the_same_order():
     items = example_items()
     items += [(rel, data if isinstance(data, bytes) else data.encode()) for rel, data in HOSTILE.items()]
-    items.reverse()  # an order that is not sorted: the pool must keep it
-    # the pool itself, even where `parse_many` would stay in process (a test runner's threads)
-    assert _parse_in_pool(items, Config(), workers=2) == parse_many(items, Config(), jobs=1)
+    items.reverse()  # an order that is not sorted: the workers must keep it
+    assert parse_many(items, Config(), jobs=2) == parse_many(items, Config(), jobs=1)
 
 
 def test_repository_read_in_workers_equals_one_read_in_process(make_repo):
@@ -55,109 +57,157 @@ def test_repository_read_in_workers_equals_one_read_in_process(make_repo):
     assert {f.location.path for f in findings} >= {"alembic/versions/syntax.py", "alembic/versions/nul.py"}
 
 
-def test_large_repository_read_by_the_pool_equals_one_read_in_process(tmp_path, monkeypatch):
+def test_only_the_files_the_cache_lacks_go_to_the_workers(make_repo, monkeypatch):
+    root = make_repo({f"alembic/versions/r{i}.py": migration(f"r{i}", f"r{i - 1}" if i else None) for i in range(4)})
+    cache = ParseCache(persistent=False)
+    read_migrations(root, Config(), cache)
+    (root / "alembic/versions/r9.py").write_text(migration("r9", "r3"))
+    sent: list[list[str]] = []
+    real = migrations_module.parse_many
+    monkeypatch.setattr(migrations_module, "parse_many",
+                        lambda items, config, jobs: sent.append([rel for rel, _ in items]) or real(items, config, jobs))
+    migrations, _ = read_migrations(root, Config(), cache, jobs=2)
+    assert sent == [["alembic/versions/r9.py"]]
+    assert [m.revision for m in migrations] == ["r0", "r1", "r2", "r3", "r9"]
+
+
+def test_parsing_stays_in_this_process_unless_workers_are_asked_for(make_repo, monkeypatch):
     monkeypatch.delenv("GOVSITE_JOBS", raising=False)
-    monkeypatch.setattr("generator.sources.migrations._available_cores", lambda: 4)
-    root = write_repository(MIN_PARALLEL_FILES + 20, tmp_path / "synth", with_git=False)
-    automatic = load_repository(root, Config(), with_history=False)
-    sequential = load_repository(root, Config(), with_history=False, jobs=1)
-    assert automatic == sequential
-    assert len(automatic.migrations) >= MIN_PARALLEL_FILES
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker pool was started")
+
+    monkeypatch.setattr(migrations_module.concurrent.futures, "ProcessPoolExecutor", no_pool)
+    root = make_repo({f"alembic/versions/r{i}.py": migration(f"r{i}", f"r{i - 1}" if i else None) for i in range(300)})
+    assert len(load_repository(root, Config(), with_history=False).migrations) == 300
 
 
-def test_small_repositories_are_parsed_in_process(monkeypatch):
+def test_govsite_jobs_sets_the_number_of_workers_and_an_argument_wins(monkeypatch):
     monkeypatch.delenv("GOVSITE_JOBS", raising=False)
-    monkeypatch.setattr("generator.sources.migrations._available_cores", lambda: 8)
-    assert parse_workers(MIN_PARALLEL_FILES - 1) == 1
-
-
-def test_two_cores_parse_in_process_by_default(monkeypatch):
-    """Measured: on two cores the pool's overhead costs what it saves (benchmarks/run.py)."""
-    monkeypatch.delenv("GOVSITE_JOBS", raising=False)
-    monkeypatch.setattr("generator.sources.migrations._available_cores", lambda: 2)
-    assert parse_workers(5000) == 1
-
-
-def test_many_files_on_several_cores_use_workers(monkeypatch):
-    monkeypatch.delenv("GOVSITE_JOBS", raising=False)
-    monkeypatch.setattr("generator.sources.migrations._available_cores", lambda: 4)
-    assert parse_workers(5000) == 4
-
-
-def test_govsite_jobs_forces_one_process(monkeypatch):
-    monkeypatch.setenv("GOVSITE_JOBS", "1")
-    monkeypatch.setattr("generator.sources.migrations._available_cores", lambda: 4)
-    assert parse_workers(5000) == 1
-
-
-def test_govsite_jobs_sets_the_number_of_workers(monkeypatch):
+    assert parse_jobs() == 1
     monkeypatch.setenv("GOVSITE_JOBS", "3")
-    assert parse_workers(10) == 3
-    assert parse_workers(2) == 2  # never more workers than files
+    assert (parse_jobs(), parse_jobs(1)) == (3, 1)
 
 
-def test_an_explicit_jobs_argument_wins_over_the_environment(monkeypatch):
-    monkeypatch.setenv("GOVSITE_JOBS", "4")
-    assert parse_workers(5000, jobs=1) == 1
+@pytest.mark.parametrize("value", ["many", "0", "-2", "1.5"])
+def test_a_bad_govsite_jobs_is_a_configuration_error(monkeypatch, value):
+    monkeypatch.setenv("GOVSITE_JOBS", value)
+    with pytest.raises(ConfigError, match="GOVSITE_JOBS"):
+        parse_jobs()
 
 
-def test_no_workers_are_forked_while_other_threads_run(monkeypatch):
-    """A fork copies locks other threads hold; with a server thread running, parse in process."""
-    monkeypatch.delenv("GOVSITE_JOBS", raising=False)
-    monkeypatch.setattr("generator.sources.migrations._available_cores", lambda: 4)
-    stop = threading.Event()
-    server = threading.Thread(target=stop.wait)
-    server.start()
+def test_validate_with_jobs_reports_what_validate_without_reports(make_repo):
+    files = {f"alembic/versions/r{i:03d}.py": migration(f"r{i:03d}", f"r{i - 1:03d}" if i else None) for i in range(30)}
+    files.update(HOSTILE)
+    root = make_repo(files)
+    alone = govsite("validate", str(root), "--no-history", "--no-cache", "--format", "json")
+    beside = govsite("validate", str(root), "--no-history", "--no-cache", "--format", "json", "--jobs", "2")
+    assert (beside.returncode, beside.stdout) == (alone.returncode, alone.stdout)
+    assert alone.returncode == 1 and "syntax.py" in alone.stdout
+    bad = govsite("validate", str(root), "--jobs", "0")
+    assert bad.returncode == 2 and "--jobs" in bad.stderr and "Traceback" not in bad.stderr
+    env = govsite("validate", str(root), "--no-history", env={"GOVSITE_JOBS": "many"})
+    assert env.returncode == 2 and "GOVSITE_JOBS" in env.stderr and "Traceback" not in env.stderr
+
+
+# --------------------------------------------------------------------------- git beside
+
+
+@pytest.fixture
+def events(monkeypatch):
+    """The order in which git processes were started and migration files read."""
+    seen: list[tuple[str, str]] = []
+    start, read_bytes = history_module.GitRunner.start, migrations_module.read_bytes
+
+    def starting(self, *args, **options):
+        seen.append(("git", args[0]))
+        return start(self, *args, **options)
+
+    def reading(root, rel, code):
+        seen.append(("read", rel))
+        return read_bytes(root, rel, code)
+
+    monkeypatch.setattr(history_module.GitRunner, "start", starting)
+    monkeypatch.setattr(migrations_module, "read_bytes", reading)
+    return seen
+
+
+def test_the_git_walk_runs_while_the_files_are_read(make_git_repo, events, no_outer_repository):
+    root = make_git_repo([("2026-01-05T09:00:00Z", {
+        "alembic/versions/a1.py": migration("a1"), "alembic/versions/b2.py": migration("b2", "a1"),
+        "alembic/versions/broken.py": "def upgrade(:\n",
+        "docs/adr/ADR-015-retire.md": "# ADR-015: Retire\n\n## Status\n\nAccepted\n",
+    })])
+    repo = load_repository(root, Config())
+    assert events.index(("git", "log")) < events.index(("read", "alembic/versions/a1.py"))
+    assert repo.history.status == "ok" and repo.history.git_processes == 3
+    assert sorted(repo.history.files) == [
+        "alembic/versions/a1.py", "alembic/versions/b2.py", "docs/adr/ADR-015-retire.md",
+    ]  # exactly the files read: not the one that is no migration
+
+
+def test_no_walk_is_started_when_the_cache_has_it(make_git_repo, events, no_outer_repository):
+    root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})])
+    cache = ParseCache(persistent=False)
+    first = load_repository(root, Config(), cache=cache)
+    events.clear()
+    again = load_repository(root, Config(), cache=cache)
+    assert [event for event in events if event[0] == "git"] == [("git", "for-each-ref")]
+    assert again.history == replace(first.history, git_processes=2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_validate_killed_with_sigkill_leaves_no_git_behind(make_git_repo, tmp_path):
+    """Git's walk is still running when govsite dies; the kernel must take it down too."""
+    root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})])
+    started = tmp_path / "walk.pid"
+    slow_git = tmp_path / "bin" / "git"
+    slow_git.parent.mkdir()
+    slow_git.write_text(
+        "#!/bin/sh\n"
+        f'case " $* " in *" log "*) echo $$ > "{started}"; exec sleep 300;; esac\n'
+        f'exec "{shutil.which("git")}" "$@"\n'
+    )
+    slow_git.chmod(0o755)
+    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(slow_git), "PYTHONPATH": str(ROOT),
+           "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    validate = subprocess.Popen([sys.executable, "-m", "generator", "validate", str(root), "--no-cache"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    walk = None
     try:
-        assert parse_workers(5000) == 1
+        walk = _wait_for_pid(started, validate)
+        assert _alive(walk)
+        validate.kill()
+        validate.wait()
+        assert _gone_within(walk, seconds=10), "the git walk outlived the govsite that started it"
     finally:
-        stop.set()
-        server.join()
+        validate.kill()
+        if walk is not None and _alive(walk):
+            os.kill(walk, 9)
 
 
-# --------------------------------------------------------------------------- the other half beside
+def _wait_for_pid(path: Path, process: subprocess.Popen) -> int:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return int(path.read_text())
+        assert process.poll() is None, "validate ended before its walk started"
+        time.sleep(0.05)
+    raise AssertionError("the walk never started")
 
 
-def test_reading_the_rest_beside_gives_what_reading_it_here_gives(make_git_repo):
-    root = make_git_repo([
-        ("2026-01-01T09:00:00Z", {"alembic/versions/a1.py": migration("a1")}),
-        ("2026-01-02T09:00:00Z", {
-            "alembic/versions/b2.py": migration("b2", "a1"),
-            "alembic/versions/broken.py": "def upgrade(:\n",
-            "docs/adr/ADR-015-retire.md": "# ADR-015: Retire\n\n## Status\n\nAccepted\n",
-            "db/schema/CHANGE_CONTROL.md": "# Change control\n\n**Next Review:** 2099-01-01\n",
-        }),
-    ])
-    beside = load_repository(root, Config())
-    with_a_thread_running = _with_thread(lambda: load_repository(root, Config()))
-    assert beside == with_a_thread_running
-    assert beside.history.status == "ok"
-    assert sorted(beside.history.files) == [
-        "alembic/versions/a1.py", "alembic/versions/b2.py", "db/schema/CHANGE_CONTROL.md",
-        "docs/adr/ADR-015-retire.md",
-    ]  # the file that is not a migration is not asked about in the end
-
-
-def test_a_child_that_dies_is_replaced_by_computing_here():
-    from generator.sources import Beside
-
-    parent = os.getpid()
-
-    def dies_in_the_child() -> int:
-        if os.getpid() != parent:
-            os._exit(3)
-        return 42
-
-    assert Beside(dies_in_the_child).result() == 42
-
-
-def _with_thread(work):
-    """Run `work` while another thread runs, which keeps everything in this process."""
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
+def _alive(pid: int) -> bool:
     try:
-        return work()
-    finally:
-        stop.set()
-        other.join()
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

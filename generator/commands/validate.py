@@ -70,6 +70,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="parse every migration and walk git history again instead of reusing results "
         "stored under $GOVSITE_CACHE_DIR (default: ~/.cache/govsite)",
     )
+    parser.add_argument(
+        "--jobs", metavar="N", type=int, default=None,
+        help="parse migrations in N worker processes (default: $GOVSITE_JOBS, else 1; "
+        "pays only for thousands of migrations on a machine with free cores)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else ParseCache.for_repository(root)
     with Status(sys.stderr) as status:
         status.show(f"reading {root} ...")
-        repo = load_repository(root, config, with_history=not args.no_history, cache=cache)
+        repo = load_repository(
+            root, config, with_history=not args.no_history, cache=cache, jobs=args.jobs
+        )
         if cache is not None:
             cache.save()
         status.show(

@@ -40,7 +40,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from ..cache import ParseCache, release_to_collector
+from ..cache import ParseCache
 from ..config import Config, ConfigError
 from ..model import History
 from ..paths import inside
@@ -144,8 +144,6 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         self._escape_site_name(config)
         self.root = self._repository_root(config)
         self._refuse_docs_outside(config)
-        if self.serving and self.analysis is not None:
-            release_to_collector()  # the previous rebuild's objects may be freed now
         self.analysis = self.preloaded or self._analyse(config)
         self.preloaded = None
         self._fail_on_findings(self.analysis)

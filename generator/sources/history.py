@@ -13,8 +13,12 @@ size of the repository:
 3. `git for-each-ref refs/tags` lists the tags.
 
 The walk is the costly call (git compares every commit's tree with its parent's), and its output
-depends only on the commit it starts from: given a store (the parse cache), a run from the same
-commit as an earlier one reuses that output and starts two processes instead of three.
+depends only on the commit it starts from, not on the files asked about: `start_history` starts it
+(and the tag listing) before the caller knows which files it will ask about, git works while the
+caller reads the repository, and `.result(paths)` picks those files out of the output. Given a
+store (the parse cache), a run from the same commit as an earlier one reuses that output and
+starts two processes instead of three. Git writes to a temporary file, not a pipe, so it never
+waits for this process; on Linux it is killed if this process dies first.
 
 Every path in the output is NUL-separated (`-z`), so names with spaces, quotes, newlines or
 non-ASCII letters come through unchanged. The reader never raises: a directory outside git is
@@ -35,19 +39,24 @@ branch that changed it, which is what `git log` shows for the file too.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
-import os
 import posixpath
 import re
-import stat
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Optional, Protocol
+from typing import IO, TYPE_CHECKING, Iterator, Optional
 
 from ..model import Commit, FileHistory, History
+from .children import die_with_parent
 from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, outside_includes
+
+if TYPE_CHECKING:
+    from ..cache import ParseCache
 
 # Each commit starts with an empty NUL-separated field; file names and status letters are never
 # empty, so an empty field can only be the start of the next commit.
@@ -117,33 +126,76 @@ class GitRunner:
             err = err.decode("utf-8", "replace")
         return status, out or b"", err or ""
 
+    def start(self, *args: str, tied: bool = True) -> "Started":
+        """Start git without waiting for it; raises only when git cannot be started.
 
-class WalkStore(Protocol):
-    """Where walks already made are kept (`ParseCache` is one): a walk from a given commit
-    never changes, so a second run from the same commit needs no git process for it."""
+        `tied`: killed if this process dies first. That costs a few milliseconds (the child is
+        forked rather than spawned), worth it for a walk that may run for seconds.
+        """
+        if not self.allowed():
+            raise OSError("git not run: its configuration includes files outside the repository")
+        output = tempfile.TemporaryFile()
+        try:
+            process = subprocess.Popen(
+                self.command(*args), cwd=self.cwd, env=git_environment(), stdin=subprocess.DEVNULL,
+                stdout=output, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent() if tied else None,
+            )
+        except BaseException:
+            output.close()
+            raise
+        self.processes += 1
+        return Started(process, output)
 
-    def recall(self, key: str) -> Optional[bytes]: ...
 
-    def keep(self, key: str, value: bytes) -> None: ...
+@dataclass
+class Started:
+    """A git process under way, its output going to a file (git never waits on a reader)."""
+
+    process: subprocess.Popen
+    output: IO[bytes]
+
+    def result(self) -> tuple[int, bytes]:
+        """(exit status, stdout bytes), once git has finished."""
+        try:
+            status = self.process.wait()
+            self.output.seek(0)
+            return status, self.output.read()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.output.close()
 
 
 def read_history(
-    root: Path, paths: list[str], rev: str = "HEAD", walks: Optional[WalkStore] = None
+    root: Path, paths: list[str], rev: str = "HEAD", cache: Optional["ParseCache"] = None
 ) -> History:
     """History of `paths` (POSIX, relative to `root`) and the repository's tags; never raises.
 
     `rev` is the commit the walk starts from: HEAD for the working tree, a release tag when a
-    past version of the site is built from git objects. With `walks`, the walk's output is
-    reused when one from the same commit (same shallow boundary, same `.mailmap`) was kept.
+    past version of the site is built from git objects. With a `cache`, the walk's output is
+    reused when one from the same commit (same shallow boundary) was kept.
     """
-    root = Path(root)
-    run = GitRunner(root)
-    if not root.is_dir():
-        return History(status="not-a-repository")
+    return start_history(root, rev, cache).result(paths)
+
+
+def start_history(root: Path, rev: str = "HEAD", cache: Optional["ParseCache"] = None) -> "HistoryReading":
+    """Start reading history: where the repository is, then the walk and the tags under way.
+
+    `.result(paths)` gives the history of `paths`; in between the caller reads its files.
+    """
+    reading = HistoryReading(Path(root), GitRunner(Path(root)), cache)
+    if not reading.root.is_dir():
+        reading.settled = History(status="not-a-repository")
+        return reading
     try:
-        return _read_history(root, list(paths), run, rev, walks)
+        reading.start(rev)
     except Exception:  # the boundary: a broken git must not break a docs build
-        return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
+        reading.fail()
+    return reading
 
 
 def release_tags(root: Path, pattern: str = "v*") -> list[tuple[str, str, datetime]]:
@@ -176,29 +228,84 @@ class _Where:
     top: Path  # the work tree's top folder
 
 
-def _read_history(
-    root: Path, paths: list[str], run: GitRunner, rev: str = "HEAD", walks: Optional[WalkStore] = None
-) -> History:
-    where, status = _locate(root, run, rev)
-    if where is None:
-        files = {} if status == "not-a-repository" else _unknown(paths)
-        return History(status=status, files=files, git_processes=run.processes)
-    if where.head is None:
-        return History(status="no-commits", files=_unknown(paths), git_processes=run.processes)
-    boundary = _shallow_boundary(where) if where.shallow else frozenset()
-    wanted = {_git_path(where.prefix, p): p for p in paths}
-    output = _walk(run, where, boundary, walks)
-    files = None if output is None else _file_histories(output, wanted, boundary)
-    if files is None:
-        return History(status="unavailable", files=_unknown(paths), git_processes=run.processes)
-    files = _mailmapped(files, Mailmap.of(where.top))
-    return History(
-        status="shallow" if where.shallow else "ok",
-        files=files,
-        tags=tuple(_read_tags(run)),
-        git_processes=run.processes,
-        head=where.head,
-    )
+@dataclass
+class HistoryReading:
+    """History being read: `start` asks git where it is and starts the walk (unless the cache
+    has it) and the tag listing; `result` waits for them and follows the files asked about."""
+
+    root: Path
+    run: GitRunner
+    cache: Optional["ParseCache"]
+    settled: Optional[History] = None  # known without the walk: no repository, no commits
+    where: Optional[_Where] = None
+    boundary: frozenset[str] = frozenset()
+    walk_key: tuple[str, str] = ("", "")  # the walk's cache key and the digest it was made from
+    walk: Optional[Started] = None
+    walked: Optional[bytes] = None  # the walk's output, when the cache had it
+    tags: Optional[Started] = None
+
+    def start(self, rev: str) -> None:
+        self.where, status = _locate(self.root, self.run, rev)
+        if self.where is None:
+            self.settled = History(status=status)
+        elif self.where.head is None:
+            self.settled = History(status="no-commits")
+        else:
+            self.boundary = _shallow_boundary(self.where) if self.where.shallow else frozenset()
+            key, digest = self.walk_key = _walk_key(self.where, self.boundary)
+            cached = self.cache.get(key, bytes, path=None, digest=digest) if self.cache is not None else None
+            if cached is None:
+                self.walk = self.run.start(*WALK_ARGUMENTS, self.where.head, "--")
+            self.walked = cached
+            # the tag listing takes milliseconds and writes to a file: it ends on its own
+            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
+
+    def fail(self) -> None:
+        self.close()
+        self.settled = History(status="unavailable")
+
+    def result(self, paths: list[str]) -> History:
+        """The history of `paths`; never raises."""
+        try:
+            history = self.settled or self._follow(list(paths))
+        except Exception:  # the boundary, as in start_history
+            history = History(status="unavailable")
+        finally:
+            self.close()
+        files = {} if history.status == "not-a-repository" else history.files or _unknown(paths)
+        return dataclasses.replace(history, files=files, git_processes=self.run.processes)
+
+    def _follow(self, paths: list[str]) -> History:
+        where = self.where
+        output = self._walk_output()
+        if output is None:
+            return History(status="unavailable")
+        wanted = {_git_path(where.prefix, p): p for p in paths}
+        status, tags = self.tags.result()
+        return History(
+            status="shallow" if where.shallow else "ok",
+            files=_mailmapped(_file_histories(output, wanted, self.boundary), Mailmap.of(where.top)),
+            tags=tuple(_parse_tags(tags) if status == 0 else ()),
+            head=where.head,
+        )
+
+    def _walk_output(self) -> Optional[bytes]:
+        """The walk's output (None when git cannot walk: a corrupt repository), kept for reuse."""
+        if self.walked is not None:
+            return self.walked
+        status, out = self.walk.result()
+        if status != 0:
+            return None
+        if self.cache is not None:
+            key, digest = self.walk_key
+            self.cache.put(key, out, path=None, digest=digest)
+        return out
+
+    def close(self) -> None:
+        """Stop what is still running (after a failure, or when the caller gives up)."""
+        for started in (self.walk, self.tags):
+            if started is not None:
+                started.close()
 
 
 def _locate(root: Path, run: GitRunner, rev: str = "HEAD") -> tuple[Optional[_Where], str]:
@@ -231,10 +338,12 @@ def _shallow_boundary(where: _Where) -> frozenset[str]:
 
 
 def _read_tags(run: GitRunner) -> list[tuple[str, str, datetime]]:
-    """Every tag that names a commit, oldest first (ties by name, so the order is stable)."""
     status, out, _ = run("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
-    if status != 0:
-        return []
+    return _parse_tags(out) if status == 0 else []
+
+
+def _parse_tags(out: bytes) -> list[tuple[str, str, datetime]]:
+    """Every tag that names a commit, oldest first (ties by name, so the order is stable)."""
     tags = []
     for line in out.decode("utf-8", "replace").splitlines():
         parts = line.split("\0")
@@ -252,34 +361,14 @@ def _read_tags(run: GitRunner) -> list[tuple[str, str, datetime]]:
 # --------------------------------------------------------------------------- following files
 
 
-def _walk(
-    run: GitRunner, where: _Where, boundary: frozenset[str], walks: Optional[WalkStore]
-) -> Optional[bytes]:
-    """The output of one walk over the whole history from `where.head`; None when git cannot
-    walk it (a corrupt repository)."""
-    key = _walk_key(where, boundary) if walks is not None else None
-    if key is not None and isinstance(kept := walks.recall(key), bytes):  # type: ignore[union-attr]
-        return kept  # anything else under the key is not a walk this reader kept: walk again
-    status, out, _ = run(*WALK_ARGUMENTS, where.head, "--")
-    if status != 0:
-        return None
-    if key is not None:
-        walks.keep(key, out)  # type: ignore[union-attr]
-    return out
-
-
-def _walk_key(where: _Where, boundary: frozenset[str]) -> str:
-    """What a walk's output depends on: the commit it starts from, the commits a shallow clone
-    cut off, the author names `.mailmap` maps (read from the work tree), and the arguments."""
+def _walk_key(where: _Where, boundary: frozenset[str]) -> tuple[str, str]:
+    """The cache key and digest of what a walk's output depends on: the commit it starts from,
+    the commits a shallow clone cut off, and the arguments (names come out as committed; the
+    repository's `.mailmap` is applied afterwards, so it is no part of the walk)."""
     digest = hashlib.blake2b(digest_size=16)
     for part in (where.head or "", *sorted(boundary), *WALK_ARGUMENTS):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
-    mailmap = where.top / ".mailmap"
-    try:  # git does not follow a symlinked .mailmap; neither is one read here
-        digest.update(mailmap.read_bytes() if stat.S_ISREG(os.lstat(mailmap).st_mode) else b"not a file")
-    except (OSError, ValueError):
-        digest.update(b"no mailmap")
-    return f"git-walk:{digest.hexdigest()}"
+    return f"git-walk:{digest.hexdigest()}", digest.hexdigest()
 
 
 def _file_histories(
@@ -407,4 +496,4 @@ def _unknown(paths: list[str]) -> dict[str, FileHistory]:
     return {p: FileHistory(p) for p in paths}
 
 
-__all__ = ["GitRunner", "read_history", "release_tags"]
+__all__ = ["GitRunner", "HistoryReading", "read_history", "release_tags", "start_history"]

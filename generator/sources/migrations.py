@@ -9,7 +9,7 @@ its path and line; nothing here raises for anything a repository contains.
 
 Parsing one file is a pure function of its path, its bytes and two settings, so its result can
 be kept in a `ParseCache` and computed in another process: `read_migrations` reuses cached
-results and, on machines with enough cores, parses the rest in forked worker processes.
+results and parses the rest here, or in worker processes when asked to (`--jobs`).
 """
 
 from __future__ import annotations
@@ -20,18 +20,15 @@ import concurrent.futures
 import configparser
 import functools
 import io
-import multiprocessing
 import os
-import pickle
 import posixpath
 import re
-import threading
 import tokenize
 from pathlib import Path
 from typing import Optional
 
-from ..cache import ParseCache, content_key, gc_paused, keep_from_collector
-from ..config import Config
+from ..cache import ParseCache, content_digest, content_key
+from ..config import Config, ConfigError
 from ..model import (
     Comment,
     DowngradeKind,
@@ -42,6 +39,7 @@ from ..model import (
 )
 from ..catalog import finding
 from ..paths import inside
+from .children import tie_to_parent
 from .files import decode, find_files, left_to_report, read_bytes, read_text
 from .header import (
     parse_alembic_docstring,
@@ -83,133 +81,32 @@ def read_migrations(
     """Every migration of the repository, plus a finding for each file that could not be read.
 
     With a `cache`, a file already parsed (same bytes, path and parse settings) is not parsed
-    again, and one whose size and mtime are unchanged is not even read. The files left to parse
-    are spread over worker processes when there are many (`parse_workers`); the result is the
-    same, in the same order, either way.
+    again. The others are parsed here, or by `jobs` worker processes (`parse_many`); the result
+    is the same, in the same order, either way.
     """
-    with gc_paused():
-        result = start_reading_migrations(root, config, cache, jobs).result()
-        keep_from_collector()  # as load_repository does: long-lived, acyclic
-    return result
-
-
-def start_reading_migrations(
-    root: Path,
-    config: Config,
-    cache: Optional[ParseCache] = None,
-    jobs: Optional[int] = None,
-) -> "MigrationReading":
-    """Read every migration file and hand the ones to parse to workers; `.result()` collects.
-
-    Between the two the caller is free to do other work (read the other inputs, walk git
-    history) while the workers parse.
-    """
-    reading = MigrationReading(root, config, cache, jobs)
-    reading.start_workers()
-    reading.read_all()
-    return reading
-
-
-class MigrationReading:
-    """One pass over the migration files: results the cache already has, and parses under way."""
-
-    def __init__(self, root: Path, config: Config, cache: Optional[ParseCache], jobs: Optional[int]):
-        self.root = root
-        self.config = config
-        self.cache = cache
-        self.fingerprint = parse_fingerprint(config)
-        self.files, self.findings = migration_files(root, config)
-        self.workers = parse_workers(len(self.files), jobs)
-        self.explicit = jobs is not None or _jobs_from_environment() is not None
-        self.chunk = max(MIN_CHUNK, min(MAX_CHUNK, len(self.files) // (self.workers * CHUNKS_PER_WORKER)))
-        self.results: list[Optional[Parsed]] = []  # None: among `pending`, in the same order
-        self.pending: list[tuple[str, bytes, Optional[str], Optional[os.stat_result]]] = []
-        self.pool: Optional[_ParsePool] = None
-        self.submitted = 0
-
-    def start_workers(self) -> None:
-        """Fork the parsing workers now, if there will be any (before the caller starts threads).
-
-        With a cache that holds results, most files will not need a parse: workers are then
-        only started later, if enough files turn out to need one and no thread runs by then.
-        """
-        warm = self.cache is not None and bool(self.cache.entries)
-        if self.workers > 1 and self.pool is None and not warm and threading.active_count() == 1:
-            self.pool = _ParsePool(self.config, self.workers)
-            self.pool.start()
-
-    def read_all(self) -> None:
-        for rel in self.files:
-            self.look_up(rel)
-
-    def look_up(self, rel: str) -> None:
-        """Take `rel`'s result from the cache, or read it and queue it for parsing."""
-        cache = self.cache
-        stat = _stat(self.root, rel) if cache is not None else None  # before reading: see remember_stat
-        if stat is not None and (hit := cache.lookup_stat(self.root, rel, stat)) is not None:
-            self.results.append(hit)
-            return
-        data, problem = read_bytes(self.root, rel, CODE)
+    files, findings = migration_files(root, config)
+    fingerprint = parse_fingerprint(config)
+    results: list[Optional[Parsed]] = []
+    misses: list[tuple[int, str, bytes, str]] = []  # (place in results, path, bytes, digest)
+    for rel in files:
+        data, problem = read_bytes(root, rel, CODE)
         if data is None:
-            self.results.append((None, (problem,)))
-            return
-        key = content_key("migration", rel, data, self.fingerprint) if cache is not None else None
-        hit = cache.get(key) if cache is not None else None
-        if hit is not None:
-            if stat is not None:
-                cache.remember_stat(self.root, rel, stat, key)
-            self.results.append(hit)
-            return
-        self.results.append(None)
-        self.pending.append((rel, data, key, stat))
-        self._submit_if_due()
-
-    def _submit_if_due(self) -> None:
-        """Hand a full chunk to the workers, starting them once there is enough work for them."""
-        if self.workers < 2:
-            return
-        waiting = len(self.pending) - self.submitted
-        threshold = self.chunk if self.pool is not None or self.explicit else MIN_PARALLEL_FILES
-        if waiting >= max(threshold, self.chunk):
-            self._submit(waiting)
-
-    def _submit(self, count: int) -> None:
-        if self.pool is None:
-            if threading.active_count() > 1:  # threads started since: forking is no longer safe
-                self.workers = 1
-                return
-            self.pool = _ParsePool(self.config, self.workers)
-        for start in range(self.submitted, self.submitted + count, self.chunk):
-            end = min(start + self.chunk, self.submitted + count)
-            self.pool.submit([(rel, data) for rel, data, _, _ in self.pending[start:end]])
-        self.submitted += count
-
-    def result(self) -> tuple[list[Migration], list[Finding]]:
-        """The migrations in file order and every reader finding; waits for the workers."""
-        parsed = iter(self._parse_pending())
-        migrations: list[Migration] = []
-        findings = list(self.findings)
-        for result in self.results:
-            migration, problems = result if result is not None else next(parsed)
-            findings.extend(problems)
-            if migration is not None:
-                migrations.append(migration)
-        return migrations, findings
-
-    def _parse_pending(self) -> list[Parsed]:
-        """Parse what is left (in workers if they are running), then store it in the cache."""
-        waiting = len(self.pending) - self.submitted
-        if waiting and self.workers > 1 and (self.pool is not None or self.explicit):
-            self._submit(waiting)
-        with gc_paused():
-            done = self.pool.results() if self.pool is not None else []  # parsed in workers
-            done += [_parsed(rel, data, self.config) for rel, data, _, _ in self.pending[len(done) :]]
-        if self.cache is not None:
-            for (rel, _, key, stat), result in zip(self.pending, done):
-                self.cache.put(key, result)
-                if stat is not None:
-                    self.cache.remember_stat(self.root, rel, stat, key)
-        return done
+            results.append((None, (problem,)))
+            continue
+        digest, hit = "", None
+        if cache is not None:
+            digest = content_digest(data)
+            hit = cache.get(_key(rel, digest, fingerprint), Parsed, path=rel, digest=digest)
+        if hit is None:
+            misses.append((len(results), rel, data, digest))
+        results.append(hit)
+    parsed = parse_many([(rel, data) for _, rel, data, _ in misses], config, jobs)
+    for (place, rel, _, digest), result in zip(misses, parsed):
+        results[place] = result
+        if cache is not None:
+            cache.put(_key(rel, digest, fingerprint), result, path=rel, digest=digest)
+    migrations = [migration for migration, _ in results if migration is not None]
+    return migrations, findings + [problem for _, problems in results for problem in problems]
 
 
 def parse_fingerprint(config: Config) -> str:
@@ -217,11 +114,8 @@ def parse_fingerprint(config: Config) -> str:
     return repr(tuple((name, getattr(config, name)) for name in PARSE_SETTINGS))
 
 
-def _stat(root: Path, rel: str) -> Optional[os.stat_result]:
-    try:
-        return os.stat(root / rel)
-    except (OSError, ValueError):
-        return None
+def _key(rel: str, digest: str, fingerprint: str) -> str:
+    return content_key("migration", rel, digest, fingerprint)
 
 
 def migration_files(root: Path, config: Config) -> tuple[list[str], list[Finding]]:
@@ -321,133 +215,42 @@ def _option_line(text: str, section: str, option: str) -> int:
 
 # --------------------------------------------------------------------------- many files
 
-MIN_PARALLEL_FILES = 200  # below this, starting worker processes costs more than it saves
-# Workers spend about half as much CPU again as parsing in process (sending files and results
-# both ways, copy-on-write faults as they warm up), while the parent reads files and walks git
-# history beside them. Measured on two cores (benchmarks/run.py) that overhead ate the whole
-# gain, so by default the pool is used only from four cores up.
-MIN_PARALLEL_CORES = 4
-CHUNKS_PER_WORKER = 4  # a few chunks each, so one slow chunk does not leave a core idle
-MIN_CHUNK, MAX_CHUNK = 8, 64  # files per chunk: workers start on the first while files are read
+CHUNKS_PER_WORKER = 4  # a few chunks each, so one slow chunk does not leave a worker idle
 
 
 def parse_many(items: list[tuple[str, bytes]], config: Config, jobs: Optional[int] = None) -> list[Parsed]:
-    """`parse_migration` of every (path, bytes), in order: in worker processes when it pays."""
-    workers = parse_workers(len(items), jobs)
+    """`parse_migration` of every (path, bytes), in order: here, or in `parse_jobs(jobs)`
+    worker processes. Workers cost their start and the sending of files and results, which
+    pays only for many files on a machine with free cores, so they are asked for, not guessed.
+    """
+    workers = min(parse_jobs(jobs), len(items))
     if workers < 2:
-        with gc_paused():
-            return [_parsed(rel, data, config) for rel, data in items]
-    return _parse_in_pool(items, config, workers)
+        return [_parsed(rel, data, config) for rel, data in items]
+    size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, initializer=tie_to_parent, initargs=(os.getpid(),)
+    ) as executor:
+        futures = [executor.submit(_parse_chunk, chunk, config) for chunk in chunks]
+        return [result for future in futures for result in future.result()]
 
 
-def parse_workers(files: int, jobs: Optional[int] = None) -> int:
-    """How many processes parse `files` files: `jobs`, else $GOVSITE_JOBS, else the free cores
-    (from `MIN_PARALLEL_CORES` and `MIN_PARALLEL_FILES` up; one process below).
-
-    Workers are forked, which is only safe in a process running a single thread (a thread
-    holding a lock at the moment of the fork would leave that lock held forever in the child),
-    and only exists on POSIX; elsewhere, and for small repositories, parsing stays here.
-    """
-    if jobs is None:
-        jobs = _jobs_from_environment()
-    if jobs is None:
-        cores = _available_cores()
-        if files < MIN_PARALLEL_FILES or cores < MIN_PARALLEL_CORES:
-            return 1
-        jobs = cores
-    jobs = max(1, min(jobs, files))
-    if jobs > 1 and ("fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1):
+def parse_jobs(jobs: Optional[int] = None) -> int:
+    """The number of parsing processes: `jobs`, else $GOVSITE_JOBS, else 1 (this process)."""
+    if jobs is not None:
+        if jobs < 1:
+            raise ConfigError(f"the number of parsing processes (--jobs) must be 1 or more, not {jobs}")
+        return jobs
+    value = os.environ.get("GOVSITE_JOBS", "").strip()
+    if not value:
         return 1
-    return jobs
-
-
-def _jobs_from_environment() -> Optional[int]:
-    value = os.environ.get("GOVSITE_JOBS", "").strip().lower()
-    if value in ("", "auto", "0"):
-        return None
-    try:
-        return max(1, int(value))
-    except ValueError:
-        return None
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def _parse_in_pool(items: list[tuple[str, bytes]], config: Config, workers: int) -> list[Parsed]:
-    size = max(1, -(-len(items) // (workers * CHUNKS_PER_WORKER)))
-    pool = _ParsePool(config, workers)
-    for start in range(0, len(items), size):
-        pool.submit(items[start : start + size])
-    with gc_paused():
-        return pool.results()
-
-
-class _ParsePool:
-    """Chunks of files parsed by forked workers while the caller goes on with other work.
-
-    Parsing is pure CPU work on independent files; forked workers inherit the loaded modules,
-    so they start in milliseconds. A chunk the pool could not parse (no process could be
-    started, a worker died) is parsed here instead: the results are the same either way.
-    """
-
-    def __init__(self, config: Config, workers: int):
-        self.config = config
-        self.chunks: list[tuple[list[tuple[str, bytes]], Optional[concurrent.futures.Future]]] = []
-        self.broken = False
-        try:
-            context = multiprocessing.get_context("fork")
-            self.executor: Optional[concurrent.futures.Executor] = concurrent.futures.ProcessPoolExecutor(
-                workers, mp_context=context
-            )
-        except Exception:  # no pool to be had here: every chunk is parsed in this process
-            self.executor = None
-
-    def start(self) -> None:
-        """Fork the workers now (a pool forks them when it gets its first task)."""
-        if self.executor is not None:
-            try:
-                self.executor.submit(int).result()
-            except Exception:  # fork refused (resources, a daemonic caller): parse here
-                self.executor.shutdown(wait=False, cancel_futures=True)
-                self.executor = None
-
-    def submit(self, chunk: list[tuple[str, bytes]]) -> None:
-        future = None
-        if self.executor is not None and not self.broken:
-            try:
-                future = self.executor.submit(_parse_chunk, chunk, self.config)
-            except Exception:  # fork failed or the pool broke: parse the rest here
-                self.broken = True
-        self.chunks.append((chunk, future))
-
-    def results(self) -> list[Parsed]:
-        """Every chunk's results, in the order submitted."""
-        done: list[Parsed] = []
-        try:
-            for chunk, future in self.chunks:
-                done.extend(self._chunk_result(chunk, future))
-        finally:
-            if self.executor is not None:
-                self.executor.shutdown(cancel_futures=True)
-        return done
-
-    def _chunk_result(self, chunk, future) -> list[Parsed]:
-        if future is not None:
-            try:
-                return future.result()
-            except (OSError, concurrent.futures.BrokenExecutor, pickle.PickleError):
-                pass  # a worker died or its result could not be sent back
-        return _parse_chunk(chunk, self.config)
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"GOVSITE_JOBS must be a number of parsing processes (1 or more), not {value!r}")
+    return int(value)
 
 
 def _parse_chunk(chunk: list[tuple[str, bytes]], config: Config) -> list[Parsed]:
-    with gc_paused():
-        return [_parsed(rel, data, config) for rel, data in chunk]
+    return [_parsed(rel, data, config) for rel, data in chunk]
 
 
 def _parsed(rel: str, data: bytes, config: Config) -> Parsed:
