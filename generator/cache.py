@@ -38,6 +38,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from .paths import inside
+
 FORMAT = 3
 KEEP_SESSIONS = 8  # an entry survives this many writes of the store without being used
 STALE_SECONDS = 30 * 24 * 3600  # another repository's store unused this long is deleted
@@ -54,6 +56,8 @@ _PARSE_CODE = (
     "sources/migration_ops.py",
     "sources/migrations.py",
     "sources/sql.py",
+    "paths.py",
+    "patterns.py",
 )
 
 
@@ -151,8 +155,6 @@ class ParseCache:
         warn: Callable[[str], None] = warn_stderr,
     ) -> "ParseCache":
         """The persistent store of one repository; in memory only if it would live inside it."""
-        from .sources.files import inside
-
         directory = Path(directory) if directory is not None else default_directory()
         resolved = Path(root).resolve()
         if inside(resolved, directory):

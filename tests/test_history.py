@@ -359,7 +359,9 @@ def test_a_second_read_from_the_same_commit_reuses_the_walk(make_git_repo):
     assert (again.files, again.tags, again.head, again.status) == (first.files, first.tags, first.head, first.status)
 
 
-def test_a_new_commit_or_mailmap_is_walked_again(make_git_repo):
+def test_a_new_commit_is_walked_again_and_a_changed_mailmap_applies_to_the_kept_walk(make_git_repo):
+    """The walk gives names as committed and the repository's `.mailmap` is applied afterwards,
+    so a changed `.mailmap` needs no new walk, and still shows at once."""
     root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": "x = 1\n"})])
     walks = walk_store()
     read_history(root, ["alembic/versions/a1.py"], cache=walks)
@@ -371,9 +373,9 @@ def test_a_new_commit_or_mailmap_is_walked_again(make_git_repo):
 
     (root / ".mailmap").write_text("Samantha Owner <sam@example.com>\n", encoding="utf-8")
     mapped = read_history(root, ["alembic/versions/b2.py"], cache=walks)
-    assert mapped.git_processes == 3
+    assert mapped.git_processes == 2  # where the repository is, and its tags: no walk
     assert mapped.files["alembic/versions/b2.py"].added.author == "Samantha Owner"
-    assert len(walks_in(walks)) == 3
+    assert len(walks_in(walks)) == 2
 
 
 def test_each_release_tag_keeps_its_own_walk(make_git_repo):
