@@ -12,6 +12,7 @@ import functools
 import hashlib
 import http.server
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -353,3 +354,39 @@ def json_string(text: str) -> str:
     import json
 
     return json.dumps(text)
+
+
+# --------------------------------------------------------------------------- static checks
+
+
+class _RunnableParts(HTMLParser):
+    """What in a page could run: script bodies, event handlers, script URLs, frames."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.in_script = False
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.in_script = tag == "script"
+        if tag in ("iframe", "object", "embed"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            compact = re.sub(r"[\s\x00-\x1f]", "", value or "").lower()
+            if name.startswith("on") or name == "srcdoc" or compact.startswith(("javascript:", "vbscript:")):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+    def handle_endtag(self, tag):
+        self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script and ("alert(" in data or "__pwned" in data):
+            self.found.append(f"<script>{data[:60]}")
+
+
+def runnable_parts(page_html: str) -> list[str]:
+    """What in a page could run (script bodies that set the test's flag or alert, event
+    handlers, script URLs, frames); empty for a page that runs nothing it was given."""
+    scanner = _RunnableParts()
+    scanner.feed(page_html)
+    return scanner.found

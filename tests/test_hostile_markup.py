@@ -6,10 +6,9 @@ Each test reproduces a break: the input that did it, and what must happen instea
 from __future__ import annotations
 
 import json
-import re
-from html.parser import HTMLParser
 
 import pytest
+from browser_support import runnable_parts
 
 from generator.config import Config
 from generator.sources.adrs import parse_adr
@@ -186,31 +185,6 @@ See [the migration](../../alembic/versions/e1.py) and [ADR 2](0002-other.md).
 """
 
 
-class _Scripts(HTMLParser):
-    """What in a page could run: script bodies, event handlers, script URLs, frames."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.in_script = False
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.in_script = tag == "script"
-        if tag in ("iframe", "object", "embed"):
-            self.found.append(f"<{tag}>")
-        for name, value in attrs:
-            compact = re.sub(r"[\s\x00-\x1f]", "", value or "").lower()
-            if name.startswith("on") or name == "srcdoc" or compact.startswith(("javascript:", "vbscript:")):
-                self.found.append(f"<{tag} {name}={value!r}>")
-
-    def handle_endtag(self, tag):
-        self.in_script = False
-
-    def handle_data(self, data):
-        if self.in_script and ("alert(" in data or "__pwned" in data):
-            self.found.append(f"<script>{data[:60]}")
-
-
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory):
     from conftest import migration
@@ -236,9 +210,7 @@ def test_site_name_and_policy_documents_reach_no_page_as_markup(built_site):
     pages = list(built_site.rglob("*.html"))
     assert (built_site / "RUNBOOK-db" / "index.html") in pages
     for path in pages:
-        scanner = _Scripts()
-        scanner.feed(path.read_text(encoding="utf-8"))
-        assert scanner.found == [], path.relative_to(built_site)
+        assert runnable_parts(path.read_text(encoding="utf-8")) == [], path.relative_to(built_site)
     home = (built_site / "index.html").read_text(encoding="utf-8")
     assert "<title>Governance &lt;img src=x onerror=&#34;window.__pwned=2&#34;&gt;</title>" in home
     runbook = (built_site / "RUNBOOK-db" / "index.html").read_text(encoding="utf-8")

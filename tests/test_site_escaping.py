@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
+from browser_support import runnable_parts
 from conftest import assert_in_moments
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -583,30 +584,6 @@ def test_render_markdown_does_not_depend_on_what_it_rendered_before():
 # --------------------------------------------------------------------------- the built site
 
 
-class _Scripts(HTMLParser):
-    """Collects what could run: script bodies, event handler attributes and script URLs."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.in_script = False
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.in_script = tag == "script"
-        for name, value in attrs:
-            value = value or ""
-            compact = re.sub(r"[\s\x00-\x1f]", "", value).lower()
-            if name.startswith("on") or compact.startswith(("javascript:", "vbscript:")):
-                self.found.append(f"<{tag} {name}={value!r}>")
-
-    def handle_endtag(self, tag):
-        self.in_script = False
-
-    def handle_data(self, data):
-        if self.in_script and "alert(" in data:
-            self.found.append(f"<script>{data[:80]}")
-
-
 def build_with_mkdocs(tmp_path, pages) -> list:
     """The HTML files of the MkDocs Material site made of `pages`, with the site's extensions."""
     import yaml
@@ -639,9 +616,7 @@ def test_the_built_mkdocs_material_site_runs_no_injected_script(tmp_path, hostil
     built = build_with_mkdocs(tmp_path, hostile_pages)
     assert len(built) > len(hostile_pages)
     for path in built:
-        scanner = _Scripts()
-        scanner.feed(path.read_text(encoding="utf-8"))
-        assert scanner.found == [], path.relative_to(tmp_path)
+        assert runnable_parts(path.read_text(encoding="utf-8")) == [], path.relative_to(tmp_path)
 
 
 def test_mkdocs_builds_pages_whose_team_markdown_nests_too_deeply(tmp_path):
@@ -666,6 +641,4 @@ def test_mkdocs_builds_pages_whose_team_markdown_nests_too_deeply(tmp_path):
     for uri in ("governance/adrs/ADR-001/index.html", "governance/adrs/ADR-002/index.html",
                 "governance/adrs/ADR-003/index.html", "governance/exceptions/index.html"):
         assert PLAIN_TEXT_NOTE.strip("*") in built[uri], uri
-        scanner = _Scripts()
-        scanner.feed(built[uri])
-        assert scanner.found == [], uri
+        assert runnable_parts(built[uri]) == [], uri
