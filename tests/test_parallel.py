@@ -110,6 +110,21 @@ def test_validate_with_jobs_reports_what_validate_without_reports(make_repo):
     assert env.returncode == 2 and "GOVSITE_JOBS" in env.stderr and "Traceback" not in env.stderr
 
 
+def test_a_bad_jobs_setting_stops_a_mkdocs_build_with_a_message(make_repo, tmp_path):
+    root = make_repo({
+        "alembic/versions/a1.py": migration("a1"),
+        "docs/index.md": "# Team\n",
+        "mkdocs.yml": "site_name: Team\ntheme: {name: material, font: false}\nplugins:\n  - governance\n",
+    })
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(tmp_path / "site")],
+        capture_output=True, text=True, env={**os.environ, "GOVSITE_JOBS": "many",
+                                             "PYTHONPATH": str(ROOT)}, timeout=300,
+    )
+    assert done.returncode != 0
+    assert "GOVSITE_JOBS" in done.stderr and "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
 # --------------------------------------------------------------------------- git beside
 
 

@@ -261,7 +261,10 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         if self.cache is None:
             # info, not warning: a stale or unwritable cache must not fail `mkdocs build --strict`
             self.cache = ParseCache.for_repository(self.root, warn=log.info)
-        analysis = analyse(self.root, settings, cache=self.cache)
+        try:
+            analysis = analyse(self.root, settings, cache=self.cache)
+        except ConfigError as exc:  # $GOVSITE_JOBS, read when the migrations are
+            raise PluginError(f"governance: configuration error: {exc}") from None
         self.cache.save()
         return analysis
 
