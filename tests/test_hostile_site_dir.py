@@ -262,3 +262,35 @@ def test_staging_folder_of_a_running_build_is_not_removed(repo, tmp_path, privat
         assert lookalike.is_dir()
     finally:
         running.remove()
+
+
+# --------------------------------------------------------------------------- govsite generate
+
+
+def test_generate_never_deletes_a_governance_folder_it_did_not_write(repo, tmp_path):
+    """`generate --out docs` replaced `docs/governance/` whatever it held."""
+    out = tmp_path / "docs"
+    team_page = out / "governance" / "charter.md"
+    team_page.parent.mkdir(parents=True)
+    team_page.write_text("# Our governance charter\n", encoding="utf-8")
+    refused = govsite("generate", str(repo), "--out", str(out))
+    assert refused.returncode == 2, refused.stderr
+    assert "did not generate" in refused.stderr and "Traceback" not in refused.stderr
+    assert team_page.read_text(encoding="utf-8") == "# Our governance charter\n"
+
+    fresh = tmp_path / "generated"
+    assert govsite("generate", str(repo), "--out", str(fresh)).returncode == 0
+    stale = fresh / "governance" / "migrations" / "gone.md"
+    stale.write_text("# a migration since removed\n", encoding="utf-8")
+    again = govsite("generate", str(repo), "--out", str(fresh))
+    assert again.returncode == 0, again.stderr
+    assert not stale.exists()  # its own output is replaced as a whole
+
+
+def test_generate_refuses_a_governance_path_that_is_a_file_or_a_link(repo, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "governance").write_text("not a folder\n", encoding="utf-8")
+    refused = govsite("generate", str(repo), "--out", str(out))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert (out / "governance").read_text(encoding="utf-8") == "not a folder\n"

@@ -104,8 +104,12 @@ examples:
         """
         root, config = _prepare(args)
         analysis = analyse(root, config, progress_printer())
-        write_pages(analysis, Path(args.out))
-        clear_progress()
+        try:
+            write_pages(analysis, Path(args.out))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            clear_progress()
         print(
             f"wrote {len(analysis.pages)} pages and {NAV_FILE} under {args.out} "
             f"({tally_text(analysis.findings)})",

@@ -133,13 +133,22 @@ def failure_message(failing: Sequence[Finding], config: Config) -> str:
 def write_pages(analysis: Analysis, out: Path) -> list[Path]:
     """Write every page under `out` and the navigation fragment as `governance/nav.yml`.
 
-    `out/governance/` is generated output: it is replaced as a whole.
+    `out/governance/` is generated output: it is replaced as a whole, but only when an earlier
+    run wrote it (its `nav.yml` is there); a folder of that name holding anything else is the
+    team's own and is refused (`ValueError`), never deleted.
 
     The result is plain Markdown that any MkDocs-compatible builder can publish: add the
     fragment's entries to the `nav:` of the site's own configuration.
     """
     generated = out / Path(NAV_FILE).parent
+    if generated.is_symlink() or (generated.exists() and not generated.is_dir()):
+        raise ValueError(f"{generated} is not a folder govsite generated; remove it or choose another --out")
     if generated.is_dir():
+        if any(generated.iterdir()) and not (out / NAV_FILE).is_file():
+            raise ValueError(
+                f"{generated} holds files govsite did not generate (no {NAV_FILE}); "
+                "remove it or choose another --out"
+            )
         shutil.rmtree(generated)  # pages of removed migrations must not linger
     written = []
     for page in analysis.pages:
