@@ -133,7 +133,7 @@ def child_validate(args: dict) -> dict:
             cache.save()
         return repo, findings, cache
 
-    if "validate" in getattr(cli, "_COMMANDS_WITHOUT_COLLECTION", ()):
+    if "validate" in cli.COMMANDS_WITHOUT_COLLECTION:
         gc.disable()
     seconds, (repo, findings, cache) = _timed(validate)
     return {

@@ -9,6 +9,7 @@ migration read from the cache carries the same facts, and no rule parses an argu
 from __future__ import annotations
 
 import ast
+from collections import deque
 from typing import Any, Iterator, Optional, Sequence
 
 from ..model import ColumnSpec, ColumnType
@@ -19,6 +20,9 @@ Arguments = Sequence[tuple[str, ast.AST]]
 
 _FOREIGN_KEYS = frozenset({"ForeignKey", "ForeignKeyConstraint"})
 _LEAVES = (ast.Constant, ast.Name)  # arguments that hold no call
+_INERT = frozenset({ast.Constant, ast.Name, ast.Load, ast.Store, ast.Del})  # nodes that hold no call
+# calls whose facts come from named arguments too, not only from calls inside them
+FACTS_BY_KEY = frozenset({"create_foreign_key", "alter_column"})
 
 
 def operation_facts(method: str, arguments: Arguments) -> dict[str, Any]:
@@ -37,7 +41,7 @@ def operation_facts(method: str, arguments: Arguments) -> dict[str, Any]:
                 foreign_key = True
                 if name == "ForeignKey":
                     references.extend(_foreign_key_table(call))
-    by_key = dict(arguments) if method in ("create_foreign_key", "alter_column") else {}
+    by_key = dict(arguments) if method in FACTS_BY_KEY else {}
     if method == "create_foreign_key":
         referent = _string(by_key.get("referent_table") or by_key.get("2"))
         if referent:
@@ -69,8 +73,19 @@ def call_name(node: ast.AST) -> Optional[str]:
 
 
 def _calls(tree: ast.AST) -> Iterator[ast.Call]:
-    """Every call in an argument, in source order (`ast.walk` is iterative: any depth is fine)."""
-    return (node for node in ast.walk(tree) if isinstance(node, ast.Call))
+    """Every call in an argument, in `ast.walk`'s order (breadth first, iterative: any depth is
+    fine), without descending into names, constants and expression contexts, which hold none."""
+    todo = deque([tree])
+    while todo:
+        node = todo.popleft()
+        if type(node) is ast.Call:
+            yield node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                todo.extend(item for item in value if isinstance(item, ast.AST) and type(item) not in _INERT)
+            elif isinstance(value, ast.AST) and type(value) not in _INERT:
+                todo.append(value)
 
 
 def _string(node: Optional[ast.AST]) -> Optional[str]:

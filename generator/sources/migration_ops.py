@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 from ..model import Operation, SqlStatement
-from .arguments import operation_facts
+from .arguments import FACTS_BY_KEY, operation_facts
 from .sql import dynamic_sql, parse_sql
 
 # op.* attributes that are tools, not schema operations
@@ -720,11 +720,16 @@ class OperationWalker:
               span: tuple[int, int], **fields) -> Operation:
         """The operation of `call`: its arguments as text, and the facts read from their trees."""
         arguments = self._arguments(call, frame)
-        facts = operation_facts(method, [(k, tree) for k, tree in arguments if k != "*"])
+        texts = tuple((key, self.source.segment(tree)) for key, tree in arguments)
+        # an argument without a parenthesis holds no call: only the others are walked for facts
+        facts = operation_facts(
+            method, [(k, tree) for (k, tree), (_, shown) in zip(arguments, texts) if k != "*" and "(" in shown]
+            if method not in FACTS_BY_KEY else [(k, tree) for k, tree in arguments if k != "*"],
+        )
         return Operation(
             kind=kind, call=text, function=frame.function, line=span[0], end_line=span[1],
             column=self.source.column(call),
-            arguments=tuple((key, self.source.segment(tree)) for key, tree in arguments),
+            arguments=texts,
             via_helper=frame.helper, in_loop=frame.in_loop, conditional=frame.conditional,
             **fields, **facts,
         )
