@@ -211,3 +211,54 @@ def assert_in_moments(elapsed: float, pages: float = 200) -> None:
     yardstick = reference_seconds()
     assert elapsed < pages * yardstick, f"{elapsed:.2f} s, {elapsed / yardstick:.0f} ordinary pages"
 
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _postgresql_bin() -> Optional[Path]:
+    """Debian's server programs (`/usr/lib/postgresql/<version>/bin`), newest first."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: p.parent.parent.name)
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgresql_server():
+    """A throwaway PostgreSQL cluster for the test session: `conninfo` of its superuser.
+
+    The cluster lives in a temporary folder, listens only on a Unix socket there and trusts
+    local connections; it is stopped and removed at the end. As root (CI), it runs as Debian's
+    `postgres` user, since the server refuses to run as root. Missing server programs fail the
+    test with the package to install: `.ci/run` installs it, so CI never skips it.
+    """
+    import shutil
+    import tempfile
+
+    bin_dir = _postgresql_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL's server is not installed (Debian: apt-get install postgresql)")
+    as_root = os.geteuid() == 0
+    folder = Path(tempfile.mkdtemp(prefix="govsite-pg-"))  # not under pytest's 0700 folder
+    data = folder / "data"
+    if as_root:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+    run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
+
+    def server(*args: str) -> None:
+        done = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(args[:2])} failed: {done.stdout}{done.stderr}")
+
+    try:
+        server(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        server(
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"),
+            "-o", f"-k {folder} -c listen_addresses='' -c fsync=off", "start",
+        )
+        yield f"host={folder} user=postgres"
+        server(str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-m", "immediate", "stop")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -115,21 +115,24 @@ def test_postgresql_branches_emit_sql_that_postgresql_parses(example):
     assert "DROP POLICY tenant_isolation ON attribution_events" in downgrade_sql
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GOVSITE_TEST_PSQL") or not shutil.which("psql"),
-    reason="set GOVSITE_TEST_PSQL to a libpq connection string to run against PostgreSQL",
-)
-def test_migrations_run_both_ways_on_postgresql(example, tmp_path):
-    """With a server at hand, the offline SQL runs for real through psql in a fresh database."""
-    conninfo = os.environ["GOVSITE_TEST_PSQL"]
+def test_migrations_run_both_ways_on_postgresql(example, tmp_path, postgresql_server):
+    """On a real server (a throwaway cluster), the offline SQL runs through psql in a fresh
+    database: upgrade to head, then downgrade to base."""
+    conninfo = postgresql_server
     database = f"govsite_example_{os.getpid()}"
     url = "postgresql://attribution@localhost/attribution"
 
-    def psql(*args: str, dbname: str = "postgres") -> None:
-        subprocess.run(
-            ["psql", f"{conninfo} dbname={dbname}", "-v", "ON_ERROR_STOP=1", "-q", *args],
-            check=True, capture_output=True, text=True,
+    def psql(*args: str, dbname: str = "postgres") -> str:
+        done = subprocess.run(
+            ["psql", f"{conninfo} dbname={dbname}", "-v", "ON_ERROR_STOP=1", "-q", "-X", "-At", *args],
+            capture_output=True, text=True,
         )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def tables() -> set[str]:
+        listed = psql("-c", "SELECT tablename FROM pg_tables WHERE schemaname = 'public'", dbname=database)
+        return set(listed.split()) - {"alembic_version"}
 
     upgrade = tmp_path / "upgrade.sql"
     upgrade.write_text(alembic(example, "upgrade", "head", "--sql", url=url))
@@ -138,7 +141,11 @@ def test_migrations_run_both_ways_on_postgresql(example, tmp_path):
     psql("-c", f"CREATE DATABASE {database}")
     try:
         psql("-f", str(upgrade), dbname=database)
+        assert tables() == TABLES_AT_HEAD
+        assert psql("-c", "SELECT relrowsecurity FROM pg_class WHERE relname = 'attribution_events'",
+                    dbname=database).strip() == "t"
         psql("-f", str(downgrade), dbname=database)
+        assert tables() == set()
     finally:
         psql("-c", f"DROP DATABASE {database}")
 
