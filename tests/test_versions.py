@@ -420,3 +420,13 @@ def test_version_selector_lists_every_version_and_switches(example):
         assert page.locator(".md-version__current").inner_text().strip() == "dev"
         assert watch.problems() == []
         context.close()
+
+
+def test_a_regular_expression_given_as_tag_pattern_is_refused_like_in_the_configuration(
+    make_git_repo, tmp_path, capsys
+):
+    """`v\\d+` matches no git tag (a tag name holds no backslash): it built only dev, in silence."""
+    root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})], tags={"v1": 0})
+    assert cli(root, "--site-dir", tmp_path / "site", "--versions", "--tag-pattern", "v\\d+") == 2
+    assert "--tag-pattern" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()

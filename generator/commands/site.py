@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ..cache import ParseCache
-from ..config import Config
+from ..config import Config, config_from_mapping
 from ..site.build import (
     NAV_FILE,
     SiteBuildError,
@@ -179,6 +179,8 @@ examples:
         """Check, render and publish; exit 1 on failing findings, 2 on bad config."""
         if args.tag_pattern and not args.versions:
             raise CommandError("--tag-pattern needs --versions")
+        if args.tag_pattern:
+            config_from_mapping({"tag_pattern": args.tag_pattern}, "--tag-pattern")  # as in govsite.toml
         root, config = _prepare(args)
         target = Path(args.site_dir) if args.site_dir else root / "site"
         try:
