@@ -385,6 +385,16 @@ def test_progress_goes_to_the_terminal_and_never_into_the_report(destructive_rep
     assert terminal.endswith("\r\x1b[K")  # the progress line is erased when done
 
 
+def test_build_progress_is_erased_before_the_summary_line(clean_repo, tmp_path):
+    """Commands and the site engine share one status line: what a build shows on a terminal is
+    blanked before its closing summary, so the two never share a line."""
+    _, terminal = run_on_terminal(
+        ["build", str(clean_repo), "--site-dir", str(tmp_path / "site")], stdout_tty=False
+    )
+    assert "govsite: building site" in terminal
+    assert "\r\x1b[Kbuilt " in terminal.replace("\r\n", "\n")
+
+
 def govsite_commands_in(text: str) -> list[list[str]]:
     """The argument lists of every `govsite ...` command line in a workflow's `run:` steps or
     a hook's `entry:` (shell tails such as `|| true` cut off)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from ..model import Severity
+from ..terminal import is_terminal
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -62,49 +63,11 @@ def repository_root(repo: str) -> Path:
 # --------------------------------------------------------------------------- terminal output
 
 
-class Status:
-    """A transient progress line on a terminal's stderr, erased when the work is done.
-
-    Reading thousands of migrations takes a moment; a terminal user should see the tool is
-    working, while pipes, files and CI logs get nothing extra.
-    """
-
-    def __init__(self, stream: TextIO):
-        self.stream = stream
-        self.enabled = _is_terminal(stream) and os.environ.get("TERM") != "dumb"
-        self.shown = False
-
-    def show(self, text: str) -> None:
-        if self.enabled:
-            self.stream.write(f"\r\x1b[Kgovsite: {text}")
-            self.stream.flush()
-            self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
-
-    def __enter__(self) -> "Status":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.clear()
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def wants_colour(stream: TextIO) -> bool:
     """Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return _is_terminal(stream)
+    return is_terminal(stream)
 
 
 def emit(text: str, output: Optional[Path] = None) -> None:

@@ -38,12 +38,12 @@ from ..site.review import DestructiveChange, PolicyReview, ReviewPack, pack_for
 from .common import (
     EXIT_OK,
     CommandError,
-    Status,
     add_config_option,
     add_repository_argument,
     emit,
     repository_root,
 )
+from ..terminal import Status
 
 FORMATS = ("text", "markdown", "json")
 JSON_VERSION = 1

@@ -31,11 +31,10 @@ from ..site.build import (
 from ..site.output import (
     SiteDirError,
     check_site_dir,
-    clear_progress,
     owned_temporary_directory,
-    progress_printer,
     tally_text,
 )
+from ..terminal import clear_progress, progress_printer
 from .common import (
     EXIT_FINDINGS,
     EXIT_OK,

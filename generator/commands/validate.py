@@ -12,7 +12,6 @@ from ..model import Severity
 from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    Status,
     add_config_option,
     add_fail_on_option,
     add_repository_argument,
@@ -20,6 +19,7 @@ from .common import (
     repository_root,
     wants_colour,
 )
+from ..terminal import Status
 
 
 DESCRIPTION = """\

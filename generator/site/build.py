@@ -27,13 +27,12 @@ from ..cache import ParseCache
 from ..config import Config, config_from_mapping, load_config
 from ..model import Finding, Repository
 from .output import (
-    Progress,
     check_site_dir,
-    clear_progress,
     owned_temporary_directory,
     start_staging,
     swap_in,
 )
+from ..terminal import Progress, clear_progress
 
 NAV_FILE = "governance/nav.yml"
 PLUGIN_NAME = "governance"

@@ -1,5 +1,5 @@
 """Where a built site goes: the site folder's safety checks, staging folders, the swap-in, and
-the progress line every build shows.
+the counts every build summary shows.
 
 A site folder is replaced as a whole, so it must never be anything but a site: not the
 repository, not one of its inputs, not a regular file, and not a folder with content govsite
@@ -13,11 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 try:
     import fcntl
@@ -38,7 +37,6 @@ TEMPORARY_PREFIXES = ("govsite-mkdocs-", "govsite-docs-", "govsite-release-", "g
 #: The repository's own files that configure a build, besides the configured inputs.
 CONFIGURATION_FILES = ("alembic.ini", "govsite.toml", "pyproject.toml", "mkdocs.yml")
 
-Progress = Callable[[str], None]
 
 
 class SiteDirError(Exception):
@@ -326,25 +324,7 @@ def swap_in(staging: Owned, target: Path) -> None:
         raise SiteDirError(f"cannot replace the site folder {target}: {exc.strerror or exc}") from None
 
 
-# --------------------------------------------------------------------------- progress
-
-
-def progress_printer() -> Progress:
-    """Progress on one terminal line of stderr; silent when stderr is not a terminal (CI logs)."""
-    if not sys.stderr.isatty():
-        return lambda message: None
-
-    def show(message: str) -> None:
-        sys.stderr.write(f"\r\033[Kgovsite: {message}")
-        sys.stderr.flush()
-
-    return show
-
-
-def clear_progress() -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
+# --------------------------------------------------------------------------- summaries
 
 
 def tally_text(findings: Iterable[Finding]) -> str:
@@ -359,15 +339,12 @@ __all__ = [
     "LOCK_FILE",
     "SITE_MARKER",
     "Owned",
-    "Progress",
     "SiteDirError",
     "check_site_dir",
-    "clear_progress",
     "input_paths",
     "is_site",
     "make_owned",
     "owned_temporary_directory",
-    "progress_printer",
     "remove_stale",
     "start_staging",
     "static_prefix",

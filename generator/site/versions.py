@@ -48,13 +48,13 @@ from ..sources.git_access import git_environment
 from ..sources.history import GitRunner, release_tags
 from .build import Analysis, SiteBuildError, analyse, build_site, failure_message
 from .output import (
-    Progress,
     check_site_dir,
     owned_temporary_directory,
     start_staging,
     swap_in,
     tally_text,
 )
+from ..terminal import Progress
 
 DEV = "dev"
 LATEST = "latest"
