@@ -430,3 +430,28 @@ def test_a_regular_expression_given_as_tag_pattern_is_refused_like_in_the_config
     assert cli(root, "--site-dir", tmp_path / "site", "--versions", "--tag-pattern", "v\\d+") == 2
     assert "--tag-pattern" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+def test_a_configuration_outside_the_repository_applies_to_every_release(make_git_repo, tmp_path, capsys):
+    """A CI job's `--config` kept beside the checkout was ignored for releases: they were built
+    with the defaults, found no migration in the team's own layout, and said nothing."""
+    root = make_git_repo(
+        [("2026-01-05T10:00:00", {"db/migrations/versions/a1.py": migration("a1")})], tags={"v1": 0}
+    )
+    outside = tmp_path / "ci-govsite.toml"
+    outside.write_text('migrations = ["db/migrations/versions"]\n', encoding="utf-8")
+    site = tmp_path / "site"
+    assert cli(root, "--site-dir", site, "--versions", "--config", outside) == 0
+    assert names_of(site) == ["dev", "v1"]
+    for version in ("dev", "v1"):
+        assert (site / version / "governance" / "migrations" / "a1" / "index.html").is_file(), version
+
+
+def test_a_release_without_the_named_configuration_file_says_so(make_git_repo, tmp_path, capsys):
+    root = make_git_repo([
+        ("2026-01-05T10:00:00", {"alembic/versions/a1.py": migration("a1")}),
+        ("2026-01-06T10:00:00", {"ci/govsite.toml": 'fail_on = "warning"\n'}),
+    ], tags={"v1": 0})
+    site = tmp_path / "site"
+    assert cli(root, "--site-dir", site, "--versions", "--config", root / "ci" / "govsite.toml") == 0
+    assert "v1: has no ci/govsite.toml; built with its own configuration" in capsys.readouterr().err

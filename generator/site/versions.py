@@ -268,17 +268,22 @@ def release_config(
     """The release's own configuration, as committed with it.
 
     An explicit `--config` inside the repository is read from the release's copy of that file
-    when it has one. A configuration the release got wrong falls back to the defaults with a
-    note: the release is still worth publishing, and only the working tree can fail the build.
+    when it has one; one outside the repository (kept beside the checkout by CI, say) is
+    nobody's commit, so it applies to every release as it applies to the working tree. A
+    configuration the release got wrong falls back to the defaults with a note: the release is
+    still worth publishing, and only the working tree can fail the build.
     """
     explicit = None
     if config_file is not None:
         try:
-            relative = Path(config_file).resolve().relative_to(root)
+            relative = Path(config_file).resolve().relative_to(root.resolve())
         except ValueError:
-            relative = None
-        if relative is not None and (tree / relative).is_file():
-            explicit = tree / relative
+            explicit = Path(config_file)
+        else:
+            if (tree / relative).is_file():
+                explicit = tree / relative
+            else:
+                notes.append(f"{tag}: has no {relative.as_posix()}; built with its own configuration")
     try:
         return load_config(tree, explicit)
     except ConfigError as exc:
