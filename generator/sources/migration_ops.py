@@ -505,6 +505,8 @@ class Frame:
 class WalkResult:
     operations: list[Operation] = field(default_factory=list)
     spans: set[tuple[int, int]] = field(default_factory=set)
+    # (line, reason) of each statement the walk could not follow; the others are still read
+    unreadable: dict[int, str] = field(default_factory=dict)
 
 
 class OperationWalker:
@@ -535,7 +537,12 @@ class OperationWalker:
             if stmt is None:
                 stack.pop()
                 continue
-            for block, inner_frame in reversed(self._statement(stmt, current)):
+            try:
+                blocks = self._statement(stmt, current)
+            except Exception as exc:  # one statement the walk does not follow, not the whole file
+                self.result.unreadable.setdefault(first_line(stmt), _reason(exc))
+                continue
+            for block, inner_frame in reversed(blocks):
                 stack.append((iter(block), inner_frame))
 
     def _statement(self, stmt: ast.AST, frame: Frame) -> list[tuple[list, Frame]]:
@@ -796,8 +803,9 @@ class OperationWalker:
         return None
 
     def _external(self, call: ast.Call, text: str, frame: Frame, span: tuple[int, int]) -> None:
-        root, _, rest = text.partition(".")
-        qualified = self.external[root] + (f".{rest}" if rest else "")
+        head, _, rest = text.partition(".")
+        root = head.split("(", 1)[0]  # `get_logger().info`: the name before the call
+        qualified = self.external[root] + head[len(root):] + (f".{rest}" if rest else "")
         self.result.operations.append(
             self._base(call, "external_call", "external_call", text, frame, span, target=qualified))
 
@@ -841,6 +849,13 @@ class OperationWalker:
                 env.pop(param, None)
             else:
                 env[param] = value
+
+
+def _reason(exc: BaseException) -> str:
+    """A walk error in a few words: its type and the first line of its message."""
+    message = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+    return text if len(text) <= 120 else text[:119] + "\u2026"
 
 
 def _target_names(target: ast.AST) -> list[str]:

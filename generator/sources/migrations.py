@@ -521,6 +521,9 @@ class _MigrationReader:
             fdef = self.funcs.get(name)
             if fdef is not None:
                 walker.walk_function(name, fdef)
+        for line, reason in sorted(walker.result.unreadable.items()):
+            message = f"statement could not be read statically ({reason}); the rest of the file was read"
+            self.findings.append(finding(CODE, Location(self.rel, line), message))
         operations = tuple(dict.fromkeys(walker.result.operations))
         return operations, tuple(sorted(walker.result.spans))
 
