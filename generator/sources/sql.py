@@ -36,7 +36,7 @@ def parse_sql(text: str, dialect: str = "postgres") -> list[SqlStatement]:
     destructive work never has to look inside a statement again. Results are cached by text:
     migrations repeat the same statements many times.
     """
-    return list(_parse_cached(text, _normalise_dialect(dialect)))
+    return list(_parse_cached(text, normalise_dialect(dialect)))
 
 
 def dynamic_sql(known_prefix: str) -> SqlStatement:
@@ -53,7 +53,8 @@ def dynamic_sql(known_prefix: str) -> SqlStatement:
     )
 
 
-def _normalise_dialect(dialect: str) -> str:
+def normalise_dialect(dialect: str) -> str:
+    """The reader's name for a dialect: `postgresql` and `pg` are `postgres`, `mariadb` is `mysql`."""
     name = (dialect or "postgres").strip().lower()
     return SQL_DIALECT_ALIASES.get(name, name)
 
@@ -354,6 +355,13 @@ def _sg_definition_facts(action: Any) -> dict[str, Any]:
     return facts
 
 
+# ALTER TABLE ... DROP <kind> name; MySQL drops an index (`DROP INDEX`/`DROP KEY`) this way
+_ALTER_DROP_KINDS = {
+    "CONSTRAINT": "drop_constraint", "PRIMARY KEY": "drop_constraint", "FOREIGN KEY": "drop_constraint",
+    "CHECK": "drop_constraint", "INDEX": "drop_index", "KEY": "drop_index", "COLUMN": "drop_column",
+}
+
+
 def _alter_action(action: Any) -> tuple[str, Optional[str], bool, bool]:
     """(kind, target, if_exists, cascade) of one ALTER TABLE action."""
     from sqlglot import exp
@@ -361,14 +369,24 @@ def _alter_action(action: Any) -> tuple[str, Optional[str], bool, bool]:
     if isinstance(action, exp.Drop):
         drop_kind = str(action.args.get("kind") or "").upper()
         targets = action.args.get("tables") or [action.this]
-        kind = "drop_constraint" if drop_kind in ("CONSTRAINT", "PRIMARY KEY", "FOREIGN KEY") else "drop_column"
+        kind = _ALTER_DROP_KINDS.get(drop_kind, "drop_column")
         target = _name(targets[0]) if targets else None
         return kind, target, bool(action.args.get("exists")), bool(action.args.get("cascade"))
+    if isinstance(action, getattr(exp, "DropPrimaryKey", ())):  # MySQL: the key has no name to give
+        return "drop_constraint", None, False, False
+    if isinstance(action, getattr(exp, "ModifyColumn", ())):  # MySQL MODIFY / CHANGE old new TYPE
+        renamed = action.args.get("rename_from")
+        return "alter_column_type", _name(renamed) or _name(action.this), False, False
     if isinstance(action, exp.ColumnDef):
         return "add_column", _name(action), False, False
     if isinstance(action, exp.AddConstraint):
         constraints = action.expressions or []
-        return "add_constraint", _name(constraints[0]) if constraints else None, False, False
+        first = constraints[0] if constraints else None
+        if isinstance(first, exp.IndexColumnConstraint):  # MySQL ADD INDEX / ADD KEY
+            return "create_index", _name(first), False, False
+        if isinstance(first, exp.UniqueColumnConstraint):  # MySQL ADD UNIQUE [INDEX] name (...)
+            return "add_constraint", _table_of(first.this), False, False
+        return "add_constraint", _name(first), False, False
     if isinstance(action, exp.AlterColumn):
         kind = "alter_column_type" if action.args.get("dtype") is not None else "alter_column"
         return kind, _name(action), False, False
