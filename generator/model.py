@@ -198,6 +198,9 @@ class Operation:
     references: tuple[str, ...] = ()  # tables pointed at: `ForeignKey("t.c")`, a referent_table
     type_: Optional[ColumnType] = None  # `alter_column`'s `type_=`, when it is a known type
     existing_type: Optional[ColumnType] = None  # and its `existing_type=`
+    # only under these SQLAlchemy dialects (inside `if bind.dialect.name == "mysql":` and the
+    # like, `else` branches included); None: under any dialect
+    dialect: Optional[tuple[str, ...]] = None
 
     def argument(self, name: str) -> Optional[str]:
         for key, value in self.arguments:

@@ -40,9 +40,13 @@ def destructive_without_bypass(ctx: Context) -> Iterable[Finding]:
     `# CI:DESTRUCTIVE_OK` comment. Destructive means dropping a table or column, dropping a
     constraint (only the configured `critical_constraints` when that list is set), dropping an
     index (only the configured `p0_indexes` when that list is set), the `batch_op.*` forms of
-    these, and raw SQL that drops a table or column or truncates a table, including SQL built at
-    run time whose known text starts that way. Dropping something the same migration created
-    earlier is not destructive.
+    these, and raw SQL that does the same (`DROP INDEX [CONCURRENTLY]`, MySQL's `ALTER TABLE ...
+    DROP INDEX`) or truncates a table, including SQL built at run time whose known text starts
+    that way. Dropping something the same migration created earlier is not destructive, when it
+    was created under every dialect the drop runs under (`if bind.dialect.name == "mysql":`
+    branches and their `else` are followed). Nor is dropping an index or constraint that the
+    same `upgrade()` then creates again under the same name, on the same table and dialects:
+    that is a replacement (say, a foreign key re-created with `ON DELETE CASCADE`).
 
     The comment must be on one of the lines of the operation's own statement; a comment on the
     line above belongs to no statement. Operations that do carry a bypass are still reported,

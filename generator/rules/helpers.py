@@ -16,6 +16,7 @@ from typing import Iterator, Optional, Sequence
 
 from ..config import Config
 from ..model import Bypass, EmergencyRecord, Migration, Operation
+from ..sources.migration_ops import DIALECTS
 
 
 # --------------------------------------------------------------------------- messages
@@ -118,7 +119,8 @@ def is_destructive(op: Operation, migration: Migration, config: Config) -> bool:
     Drops of tables, columns and (all, or only the configured critical) constraints and (all, or
     only the configured P0) indexes, their batch forms, and raw SQL `DROP`/`TRUNCATE`, including
     dynamic SQL whose known text starts that way. Dropping something the same function created
-    earlier destroys nothing that existed before the migration, so it does not count.
+    earlier destroys nothing that existed before the migration, and dropping an index or
+    constraint it creates again under the same name replaces it: neither counts.
     """
     kind = kind_of(op)
     if kind not in DROP_KINDS:
@@ -127,7 +129,7 @@ def is_destructive(op: Operation, migration: Migration, config: Config) -> bool:
         return False
     if kind == "drop_index" and not _listed(op.target, config.p0_indexes):
         return False
-    return not created_earlier(op, migration)
+    return not created_earlier(op, migration) and not replaced(op, migration)
 
 
 def destructive_operations(migration: Migration, config: Config) -> list[Operation]:
@@ -146,15 +148,53 @@ def _listed(name: Optional[str], configured: tuple[str, ...]) -> bool:
 
 
 def created_earlier(op: Operation, migration: Migration) -> bool:
-    """Whether the object `op` removes was created by an earlier operation of the same function."""
+    """Whether the object `op` removes was created by an earlier operation of the same function,
+    under every dialect `op` runs under (a table created in the `mysql` branch exempts no drop in
+    the `postgresql` branch)."""
     index = _index(migration)
     position = index.positions.get(id(op), len(migration.operations))
-    return any(index.created.get(key, position) < position for key in _removed_keys(op))
+    return any(
+        _covers([d for (d, _), (first, _) in index.created.get(key, {}).items() if first < position], op.dialect)
+        for key in _removed_keys(op)
+    )
+
+
+def replaced(op: Operation, migration: Migration) -> bool:
+    """Whether `op` drops an index or constraint that a later operation of the same function
+    creates again under the same name (on the same table, under the same dialects): a
+    replacement, as when a foreign key is re-created with `ON DELETE CASCADE`."""
+    kind, name = kind_of(op), norm(op.target)
+    if kind not in REPLACEABLE or not name:
+        return False
+    index = _index(migration)
+    position = index.positions.get(id(op), len(migration.operations))
+    table = norm(op.table)
+    creators = [
+        dialect
+        for family in ("index", "constraint")
+        for (dialect, made_on), (_, last) in index.created.get((op.function, family, name), {}).items()
+        if last > position and (table is None or made_on is None or made_on == table)
+    ]
+    return _covers(creators, op.dialect)
+
+
+REPLACEABLE = frozenset({"drop_index", "drop_constraint"})
+
+
+def _covers(creators: list[Optional[tuple[str, ...]]], dialect: Optional[tuple[str, ...]]) -> bool:
+    """Whether creations under the dialects `creators` together cover every dialect of an
+    operation that runs under `dialect` (None: under any dialect)."""
+    if any(c is None for c in creators):
+        return True
+    if not creators:
+        return False
+    return (DIALECTS if dialect is None else set(dialect)) <= set().union(*creators)
 
 
 class _MigrationIndex:
     """Lookups built in one pass over a migration: where each operation sits, where each object
-    is first created, and which lines carry a bypass comment.
+    is created (first and last, per dialect branch and table), and which lines carry a bypass
+    comment.
 
     They keep every check linear in the number of operations, so a migration with thousands of
     drops (generated, or hostile) costs no more than reading it.
@@ -163,11 +203,13 @@ class _MigrationIndex:
     def __init__(self, migration: Migration):
         self.migration = migration
         self.positions: dict[int, int] = {}
-        self.created: dict[tuple, int] = {}
+        # key -> (dialects, table) -> [first position, last position]
+        self.created: dict[tuple, dict[tuple, list[int]]] = {}
         for position, op in enumerate(migration.operations):
             self.positions.setdefault(id(op), position)
             for key in _created_keys(op):
-                self.created.setdefault(key, position)
+                where = self.created.setdefault(key, {}).setdefault((op.dialect, norm(op.table)), [position, position])
+                where[1] = position
         self.bypass_at: dict[int, Bypass] = {}
         for bypass in migration.bypasses:
             self.bypass_at.setdefault(bypass.line, bypass)

@@ -23,6 +23,7 @@ import jinja2
 
 from ..config import Config
 from ..model import Commit, Finding, Migration, Repository
+from ..rules.helpers import replaced
 from . import markup
 from .charts import LOW, HIGH, Bar, bar_chart, donut_chart, risk_fill
 from .facts import RISK_ORDER, ROOT, UNKNOWN_RISK, SiteFacts, relative_link
@@ -255,6 +256,7 @@ class _Renderer:
             m=m,
             heading=heading,
             destructive=set(facts.destructive(m)),
+            replaced={op for op in m.operations if replaced(op, m)},
             hl_lines=" ".join(str(n) for n in facts.destructive_lines(m)),
             source=source,
             truncated=truncated,

@@ -20,7 +20,7 @@ from typing import Iterator, Optional, Union
 
 from ..model import Operation, SqlStatement
 from .arguments import FACTS_BY_KEY, operation_facts
-from .sql import dynamic_sql, parse_sql
+from .sql import dynamic_sql, normalise_dialect, parse_sql
 
 # op.* attributes that are tools, not schema operations
 NOT_OPERATIONS = frozenset(
@@ -204,7 +204,56 @@ class StrList(tuple):
     """A literal list or tuple of strings (loop targets, `TABLES = [...]`)."""
 
 
-Value = Union[str, int, StrList, Batch, TableRef, _Bind]
+# SQLAlchemy's own dialect names: the `else` of `if bind.dialect.name == "mysql":` runs under the others
+DIALECTS = frozenset({"mariadb", "mssql", "mysql", "oracle", "postgresql", "sqlite"})
+Dialects = Optional[frozenset]  # the dialects a statement runs under; None: any
+
+
+class _DialectName:
+    """`bind.dialect.name`, `context.dialect.name`, `str(bind.engine.url)`: what a branch tests."""
+
+    def __repr__(self) -> str:
+        return "DIALECT_NAME"
+
+
+DIALECT_NAME = _DialectName()
+
+
+@dataclass(frozen=True)
+class DialectTest:
+    """A condition on the dialect: the dialects it holds under, and those it fails under (None:
+    not known, the condition depends on something else too)."""
+
+    true: Dialects
+    false: Dialects
+
+    @classmethod
+    def of(cls, names: frozenset) -> "DialectTest":
+        return cls(names, DIALECTS - names)
+
+    def negated(self) -> "DialectTest":
+        return DialectTest(self.false, self.true)
+
+
+def narrow(current: Dialects, limit: Dialects) -> Dialects:
+    """The dialects of a branch inside a branch."""
+    if limit is None:
+        return current
+    return limit if current is None else current & limit
+
+
+def _meet(sets: list[Dialects]) -> Dialects:
+    known = [s for s in sets if s is not None]
+    return frozenset.intersection(*known) if known else None
+
+
+def _join(sets: list[Dialects]) -> Dialects:
+    if not sets or any(s is None for s in sets):
+        return None
+    return frozenset.union(*sets)
+
+
+Value = Union[str, int, StrList, Batch, TableRef, _Bind, _DialectName, DialectTest]
 Env = dict[str, Value]
 
 
@@ -352,6 +401,12 @@ class Resolver:
             return None
         if isinstance(node, ast.Name):
             return env.get(node.id)
+        if isinstance(node, _TESTS) or _is_startswith(node):
+            test = self.dialect_test(node, env)
+            if test is not None or not isinstance(node, ast.Call):
+                return test
+        if isinstance(node, (ast.Attribute, ast.Call)) and self.is_dialect_name(node, env):
+            return DIALECT_NAME
         if isinstance(node, ast.Call):
             special = self._call_value(node, env)
             if special is not None:
@@ -389,6 +444,66 @@ class Resolver:
                 return True
         return False
 
+    # ---- dialect branches
+
+    def is_dialect_name(self, node: ast.AST, env: Env) -> bool:
+        """Whether `node` is the name (or URL) of the dialect the migration runs on."""
+        if isinstance(node, ast.Name):
+            return env.get(node.id) is DIALECT_NAME
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str"
+                and len(node.args) == 1):
+            return self.is_dialect_name(node.args[0], env)
+        text = dotted(node)
+        if not text or text.rsplit(".", 1)[-1] not in _DIALECT_ATTRIBUTES:
+            return False
+        root = text.split(".", 1)[0]
+        return self.is_bind_text(text, env) or (root == "context" and root not in env)
+
+    def dialect_test(self, node: ast.AST, env: Env) -> Optional[DialectTest]:
+        """The dialects under which the condition `node` holds and fails, when it tests the dialect:
+        `bind.dialect.name == "mysql"`, `... in ("mysql", "mariadb")`, `url.startswith("sqlite")`,
+        `not ...`, `and`/`or` of such tests, a name assigned one."""
+        if isinstance(node, ast.Name):
+            value = env.get(node.id)
+            return value if isinstance(value, DialectTest) else None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.dialect_test(node.operand, env)
+            return inner.negated() if inner is not None else None
+        if isinstance(node, ast.BoolOp):
+            parts = [self.dialect_test(value, env) for value in node.values]
+            trues = [p.true if p else None for p in parts]
+            falses = [p.false if p else None for p in parts]
+            if isinstance(node.op, ast.And):
+                test = DialectTest(_meet(trues), _join(falses))
+            else:
+                test = DialectTest(_join(trues), _meet(falses))
+            return test if test.true is not None or test.false is not None else None
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = node.left, node.comparators[0]
+            if self.is_dialect_name(right, env):
+                left, right = right, left
+            names = self._dialect_names(right, env) if self.is_dialect_name(left, env) else None
+            if names is None or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+                return None
+            test = DialectTest.of(names)
+            return test.negated() if isinstance(node.ops[0], (ast.NotEq, ast.NotIn)) else test
+        if _is_startswith(node) and self.is_dialect_name(node.func.value, env):
+            prefixes = self._dialect_names(node.args[0], env)
+            if prefixes is None:
+                return None
+            names = {d for d in DIALECTS for p in prefixes if d.startswith(p)}
+            names |= {p for p in prefixes if not any(d.startswith(p) for d in DIALECTS)}
+            return DialectTest.of(frozenset(names))
+        return None
+
+    def _dialect_names(self, node: ast.AST, env: Env) -> Optional[frozenset]:
+        value = self.value(node, env)
+        if isinstance(value, str):
+            return frozenset({value.lower()})
+        if isinstance(value, StrList):
+            return frozenset(v.lower() for v in value)
+        return None
+
     def table_name(self, node: Optional[ast.AST], env: Env) -> Optional[str]:
         if node is None:
             return None
@@ -405,6 +520,15 @@ class Resolver:
             first = node.args[0] if node.args else _keyword(node, "name")
             return self.table_name(first, env)
         return self.table_name(node, env)
+
+
+_DIALECT_ATTRIBUTES = frozenset({"name", "url", "drivername", "get_backend_name()"})
+_TESTS = (ast.Compare, ast.BoolOp, ast.UnaryOp)
+
+
+def _is_startswith(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith"
+            and len(node.args) == 1)
 
 
 def _keyword(call: ast.Call, *names: str) -> Optional[ast.AST]:
@@ -493,6 +617,7 @@ class Frame:
     loop_arg: Optional[ast.expr] = None  # the list a loop runs the body for
     call_stack: tuple[str, ...] = ()
     copies: int = 1  # how many expanded copies of the enclosing loops this walk stands for
+    dialect: Dialects = None  # inside `if bind.dialect.name == ...` branches: the dialects they run under
 
     def inner(self, **changes) -> "Frame":
         """A copy with `changes` (a shallow copy: `env` and `funcs` are shared unless replaced)."""
@@ -564,8 +689,7 @@ class OperationWalker:
         if isinstance(stmt, ast.ClassDef):
             return []
         if isinstance(stmt, ast.If):
-            return self._expressions([stmt.test], frame, span) + [
-                (stmt.body, frame.inner(conditional=True)), (stmt.orelse, frame.inner(conditional=True))]
+            return self._expressions([stmt.test], frame, span) + self._branches(stmt, frame)
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
             return self._expressions([stmt.iter], frame, span) + self._loop(stmt, frame)
         if isinstance(stmt, ast.While):
@@ -578,9 +702,36 @@ class OperationWalker:
             return blocks + [(stmt.body, frame)]
         if isinstance(stmt, ast.Match):
             blocks = self._expressions([stmt.subject], frame, span)
-            return blocks + [(case.body, frame.inner(conditional=True)) for case in stmt.cases]
+            return blocks + self._cases(stmt, frame)
         handlers = [(h.body, frame.inner(conditional=True)) for h in getattr(stmt, "handlers", ())]
         return [(stmt.body, frame)] + handlers + [(stmt.orelse, frame), (stmt.finalbody, frame)]
+
+    def _branches(self, stmt: ast.If, frame: Frame) -> list[tuple[list, Frame]]:
+        """The body and the else of an `if`, each under the dialects it runs on when it tests one.
+
+        `if bind.dialect.name != "postgresql": return` leaves the rest of the block to PostgreSQL.
+        """
+        test = self.resolver.dialect_test(stmt.test, frame.env)
+        if test is None:
+            return [(stmt.body, frame.inner(conditional=True)), (stmt.orelse, frame.inner(conditional=True))]
+        blocks = [(stmt.body, frame.inner(conditional=True, dialect=narrow(frame.dialect, test.true))),
+                  (stmt.orelse, frame.inner(conditional=True, dialect=narrow(frame.dialect, test.false)))]
+        if not stmt.orelse and isinstance(stmt.body[-1], _EXITS):
+            frame.dialect = narrow(frame.dialect, test.false)
+        return blocks
+
+    def _cases(self, stmt: ast.Match, frame: Frame) -> list[tuple[list, Frame]]:
+        """`match bind.dialect.name:` cases, each under the dialects it names (`case _:` the rest)."""
+        if not self.resolver.is_dialect_name(stmt.subject, frame.env):
+            return [(case.body, frame.inner(conditional=True)) for case in stmt.cases]
+        blocks, named = [], frozenset()
+        for case in stmt.cases:
+            names = _pattern_names(case.pattern)
+            limit = (DIALECTS - named) if names is None else names
+            blocks.append((case.body, frame.inner(conditional=True, dialect=narrow(frame.dialect, limit))))
+            if names is not None and case.guard is None:
+                named |= names
+        return blocks
 
     def _loop(self, stmt: ast.AST, frame: Frame) -> list[tuple[list, Frame]]:
         """A loop over a literal list is walked once per item, the item bound to its name."""
@@ -738,6 +889,7 @@ class OperationWalker:
             column=self.source.column(call),
             arguments=texts,
             via_helper=frame.helper, in_loop=frame.in_loop, conditional=frame.conditional,
+            dialect=tuple(sorted(frame.dialect)) if frame.dialect is not None else None,
             **fields, **facts,
         )
 
@@ -769,22 +921,37 @@ class OperationWalker:
 
     def _execute(self, call: ast.Call, text: str, frame: Frame, span: tuple[int, int]) -> None:
         argument = call.args[0] if call.args else _keyword(call, "sqltext", "statement", "sql", "object_")
-        for statement in self._statements(argument, frame.env):
+        for statement in self._statements(argument, frame):
             self.result.operations.append(
                 self._base(call, "execute", statement.kind, text, frame, span,
                            table=statement.table, target=statement.target, sql=statement)
             )
 
-    def _statements(self, argument: Optional[ast.AST], env: Env) -> list[SqlStatement]:
+    def _statements(self, argument: Optional[ast.AST], frame: Frame) -> list[SqlStatement]:
+        env = frame.env
         if argument is None:
             return [dynamic_sql("")]
         full, prefix = self.resolver.string(argument, env)
         if full is not None:
-            return parse_sql(full, self.dialect) or [SqlStatement(text=full, kind="other", parser="none")]
+            return self._parse(full, frame.dialect) or [SqlStatement(text=full, kind="other", parser="none")]
         construct = self._construct(argument, env)
         if construct is not None:
             return [construct]
         return [dynamic_sql(prefix)]
+
+    def _parse(self, text: str, dialects: Dialects) -> list[SqlStatement]:
+        """The statements of `text` in the SQL of the branch it runs in: in a `mysql` branch,
+        MySQL whatever the default; the default whenever the branch runs under it too."""
+        readers = list(dict.fromkeys(normalise_dialect(d) for d in sorted(dialects or ())))
+        if not readers or normalise_dialect(self.dialect) in readers:
+            return parse_sql(text, self.dialect)
+        first = None
+        for reader in readers:
+            statements = parse_sql(text, reader)
+            if not any(s.error for s in statements):
+                return statements
+            first = first if first is not None else statements
+        return first or []
 
     def _construct(self, node: ast.AST, env: Env) -> Optional[SqlStatement]:
         """`accounts.update().values(...)`, `sa.schema.DropTable(t)`: SQLAlchemy, not SQL text."""
@@ -849,6 +1016,23 @@ class OperationWalker:
                 env.pop(param, None)
             else:
                 env[param] = value
+
+
+_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def _pattern_names(pattern: ast.AST) -> Optional[frozenset]:
+    """The dialect names a `case` pattern matches: `"mysql"`, `"mysql" | "mariadb"`; None for
+    a pattern that matches anything (`_`, a capture)."""
+    if isinstance(pattern, ast.MatchValue) and isinstance(pattern.value, ast.Constant) \
+            and isinstance(pattern.value.value, str):
+        return frozenset({pattern.value.value.lower()})
+    if isinstance(pattern, ast.MatchOr):
+        parts = [_pattern_names(p) for p in pattern.patterns]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+        return None
+    return frozenset()  # a pattern no dialect name matches
 
 
 def _reason(exc: BaseException) -> str:

@@ -261,21 +261,24 @@ def _parsed(rel: str, data: bytes, config: Config) -> Parsed:
 # --------------------------------------------------------------------------- one file
 
 
-def parse_migration(rel: str, data: bytes, config: Config) -> tuple[Optional[Migration], list[Finding]]:
+def parse_migration(
+    rel: str, data: bytes, config: Config, dialect: Optional[str] = None
+) -> tuple[Optional[Migration], list[Finding]]:
     """Read one revision file from its bytes; never raises.
 
-    A pure function of `rel`, `data` and the `PARSE_SETTINGS` of `config` (which is what lets
-    its results be cached and computed in other processes).
+    A pure function of `rel`, `data`, `dialect` and the `PARSE_SETTINGS` of `config` (which is
+    what lets its results be cached and computed in other processes). `dialect` is the SQL
+    dialect of the file's migration environment, `sql_dialect` when not given.
     """
     try:
-        return _parse(rel, data, config)
+        return _parse(rel, data, config, dialect)
     except (RecursionError, MemoryError):
         return None, [finding(CODE, Location(rel), "too deeply nested to read statically")]
     except Exception as exc:  # a reader bug must not hide the other files' findings
         return None, [finding(CODE, Location(rel), f"could not be read statically: {type(exc).__name__}: {exc}")]
 
 
-def _parse(rel: str, data: bytes, config: Config) -> tuple[Optional[Migration], list[Finding]]:
+def _parse(rel: str, data: bytes, config: Config, dialect: Optional[str] = None) -> tuple[Optional[Migration], list[Finding]]:
     if len(data) > MAX_MIGRATION_BYTES:
         message = f"file is {len(data)} bytes, more than the {MAX_MIGRATION_BYTES} a migration may have; not read"
         return None, [finding(CODE, Location(rel), message)]
@@ -285,7 +288,7 @@ def _parse(rel: str, data: bytes, config: Config) -> tuple[Optional[Migration], 
     tree, problem = _compile(rel, text)
     if tree is None:
         return None, [problem]
-    return _MigrationReader(rel, text, tree, config).read()
+    return _MigrationReader(rel, text, tree, config, dialect or config.sql_dialect).read()
 
 
 def _decode(rel: str, data: bytes) -> tuple[Optional[str], Optional[Finding]]:
@@ -344,8 +347,9 @@ def _largest_statement_line(text: str) -> int:
 class _MigrationReader:
     """Everything read from one parsed file; `read()` assembles the Migration."""
 
-    def __init__(self, rel: str, text: str, tree: ast.Module, config: Config):
+    def __init__(self, rel: str, text: str, tree: ast.Module, config: Config, dialect: str):
         self.rel = rel
+        self.dialect = dialect  # raw SQL outside dialect branches is read in this one
         self.source = Source(text)
         self.tree = tree
         self.config = config
@@ -515,7 +519,7 @@ class _MigrationReader:
 
     def _operations(self):
         walker = OperationWalker(
-            self.source, self.resolver, self.env, self.funcs, self.external, self.config.sql_dialect
+            self.source, self.resolver, self.env, self.funcs, self.external, self.dialect
         )
         for name in ("upgrade", "downgrade"):
             fdef = self.funcs.get(name)
