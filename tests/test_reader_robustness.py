@@ -204,3 +204,275 @@ def test_validate_reads_a_call_on_a_call_file_and_keeps_the_revision_graph(make_
     rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
     assert "GOV802" not in rules and "GOV801" not in rules, result.stdout
     assert "GOV201" in rules  # the drop after the call on a call was read
+
+
+# --------------------------------------------------------------------------- dialect branches
+
+
+def dialects(upgrade: str, prelude: str = "", config: Config = Config()) -> list[tuple[str, object]]:
+    """(kind, dialect) of each operation of `upgrade()` but the sentinel."""
+    migration, findings = read(source(upgrade, prelude), config)
+    assert findings == [], findings
+    return [(o.sql.kind if o.sql else o.kind, o.dialect) for o in migration.operations
+            if o.function == "upgrade" and o.table != "sentinel"]
+
+
+OTHERS_THAN_MYSQL = ("mariadb", "mssql", "oracle", "postgresql", "sqlite")
+
+
+def test_if_elif_else_on_the_dialect_name_records_each_branch():
+    assert dialects(
+        """
+        if op.get_bind().dialect.name == "mysql":
+            op.drop_index("a")
+        elif op.get_bind().dialect.name in ("postgresql", "sqlite"):
+            op.drop_index("b")
+        else:
+            op.drop_index("c")
+        op.drop_index("d")
+        """
+    ) == [("drop_index", ("mysql",)), ("drop_index", ("postgresql", "sqlite")),
+          ("drop_index", ("mariadb", "mssql", "oracle")), ("drop_index", None)]
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        'op.get_bind().dialect.name == "mysql"',
+        '"mysql" == op.get_bind().dialect.name',
+        'bind.dialect.name == "mysql"',
+        'bind.engine.name == "mysql"',
+        'context.dialect.name == "mysql"',
+        'op.get_context().dialect.name == "mysql"',
+        'op.get_bind().engine.url.get_backend_name() == "mysql"',
+        'str(bind.engine.url).startswith("mysql")',
+        'url.startswith("mysql")',
+        'name == "mysql"',
+        "is_mysql",
+        'not bind.dialect.name != "mysql"',
+        'bind.dialect.name == "mysql" and has_rows',
+        'bind.dialect.name in ["mysql"]',
+    ],
+)
+def test_every_usual_spelling_of_a_dialect_test_is_followed(test):
+    prelude = "bind = op.get_bind()\nurl = str(bind.engine.url)\nname = bind.dialect.name\nis_mysql = name == 'mysql'\n"
+    found = dialects(f"{prelude}if {test}:\n    op.drop_index('a')\nelse:\n    op.drop_index('b')")
+    assert found[0] == ("drop_index", ("mysql",))
+    # an `and` with an unknown part says nothing about where its else runs
+    assert found[1] == ("drop_index", None if " and " in test else OTHERS_THAN_MYSQL)
+
+
+def test_an_early_return_leaves_the_rest_of_the_function_to_the_other_dialects():
+    assert dialects(
+        """
+        if op.get_bind().dialect.name != "postgresql":
+            return
+        op.execute("DROP INDEX CONCURRENTLY ix_a")
+        """
+    ) == [("drop_index", ("postgresql",))]
+
+
+def test_match_on_the_dialect_name_records_each_case():
+    assert dialects(
+        """
+        match op.get_bind().dialect.name:
+            case "mysql" | "mariadb":
+                op.drop_index("a")
+            case _:
+                op.drop_index("b")
+        """
+    ) == [("drop_index", ("mariadb", "mysql")), ("drop_index", ("mssql", "oracle", "postgresql", "sqlite"))]
+
+
+def test_a_branch_inside_a_branch_runs_under_both():
+    assert dialects(
+        """
+        bind = op.get_bind()
+        if bind.dialect.name in ("mysql", "sqlite"):
+            if bind.dialect.name != "sqlite":
+                op.drop_index("a")
+        """,
+    ) == [("drop_index", ("mysql",))]
+
+
+def test_a_condition_that_is_not_about_the_dialect_changes_nothing():
+    assert dialects(
+        """
+        if has_rows or bind.dialect.name == "mysql":
+            op.drop_index("a")
+        if settings.name == "mysql":
+            op.drop_index("b")
+        """
+    ) == [("drop_index", None), ("drop_index", None)]
+
+
+# --------------------------------------------------------------------------- SQL per branch
+
+
+def sql_of(upgrade: str, dialect=None, config: Config = Config()):
+    migration, findings = parse_migration(PATH, source(upgrade).encode(), config, dialect)
+    assert findings == [], findings
+    return [(o.sql.kind, o.sql.table, o.sql.target, o.sql.error) for o in migration.operations if o.sql]
+
+
+def test_mysql_statements_in_a_mysql_branch_are_read_as_mysql_under_a_postgresql_default():
+    found = sql_of(
+        """
+        if op.get_bind().dialect.name == "mysql":
+            op.execute("ALTER TABLE `users` DROP INDEX `ix_users_nick`, DROP FOREIGN KEY `fk_team`")
+            op.execute("ALTER TABLE `users` MODIFY `name` VARCHAR(200) NOT NULL")
+            op.execute("ALTER TABLE `users` DROP PRIMARY KEY")
+        """
+    )
+    assert found == [
+        ("drop_index", "users", "ix_users_nick", None),
+        ("drop_constraint", "users", "fk_team", None),
+        ("alter_column_type", "users", "name", None),
+        ("drop_constraint", "users", None, None),
+    ]
+
+
+def test_sqlite_statements_in_a_sqlite_branch_are_read_as_sqlite():
+    text = "INSERT OR REPLACE INTO settings (key, value) VALUES ('a', 'b')"
+    inside = sql_of(f'if context.dialect.name == "sqlite":\n    op.execute("{text}")')
+    assert inside == [("insert", "settings", None, None)]
+    outside = sql_of(f'op.execute("{text}")')
+    assert outside[0][3] is not None  # PostgreSQL has no INSERT OR REPLACE
+
+
+def test_the_else_of_a_mysql_branch_is_read_in_the_default_dialect():
+    found = sql_of(
+        """
+        if bind.dialect.name == "mysql":
+            pass
+        else:
+            op.execute("ALTER TABLE users ALTER COLUMN name TYPE varchar(200)")
+        """
+    )
+    assert found == [("alter_column_type", "users", "name", None)]
+
+
+def test_the_reader_takes_the_default_dialect_of_the_migration_environment():
+    statement = 'op.execute("ALTER TABLE `users` MODIFY `name` VARCHAR(200)")'
+    assert sql_of(statement, dialect="mysql") == [("alter_column_type", "users", "name", None)]
+    assert sql_of(statement, config=Config(sql_dialect="mysql")) == [("alter_column_type", "users", "name", None)]
+    migration, _ = parse_migration(PATH, source(statement).encode(), Config())
+    assert next(o for o in migration.operations if o.sql).sql.error
+
+
+# --------------------------------------------------------------------------- a real Alembic project
+
+DIALECT_MIGRATION = '''\
+"""Accounts, with an index each dialect builds its own way
+
+Revision ID: d1
+Create Date: 2026-01-02 10:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "d1"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "accounts",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(200)),
+        sa.Column("nick", sa.String(80)),
+    )
+    bind = op.get_bind()
+    if bind.dialect.name in ("mysql", "mariadb"):
+        op.execute("ALTER TABLE `accounts` MODIFY `email` VARCHAR(320) NOT NULL")
+        op.execute("ALTER TABLE `accounts` ADD INDEX `ix_accounts_nick` (`nick`)")
+    elif bind.dialect.name == "postgresql":
+        op.execute("CREATE INDEX ix_accounts_nick ON accounts USING btree (nick)")
+    elif bind.dialect.name == "sqlite":
+        op.execute("CREATE INDEX ix_accounts_nick ON accounts (nick)")
+        op.execute("INSERT OR REPLACE INTO accounts (id, email, nick) VALUES (1, 'root@example.org', 'root')")
+    else:
+        op.create_index("ix_accounts_nick", "accounts", ["nick"])
+    if op.get_context().dialect.name == "mysql":
+        op.execute("ALTER TABLE `accounts` DROP INDEX `ix_accounts_nick`")
+        op.execute("ALTER TABLE `accounts` ADD UNIQUE INDEX `ix_accounts_nick` (`nick`)")
+
+
+def downgrade():
+    op.drop_table("accounts")
+'''
+
+ENV_PY = '''\
+from alembic import context
+from sqlalchemy import create_engine
+
+engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+'''
+
+
+def test_a_migration_with_dialect_branches_runs_its_sqlite_branch_and_reads_clean(make_repo, tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from conftest import govsite
+
+    db = tmp_path / "accounts.db"
+    root = make_repo({
+        "alembic.ini": f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite:///{db}\n",
+        "migrations/env.py": ENV_PY,
+        "migrations/versions/d1_accounts.py": DIALECT_MIGRATION,
+    })
+    run = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=root,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    with sqlite3.connect(db) as connection:
+        indexes = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        rows = connection.execute("SELECT id, nick FROM accounts").fetchall()
+    assert "ix_accounts_nick" in indexes and rows == [(1, "root")]  # the sqlite branch ran
+
+    migration, findings = parse_migration("d1.py", DIALECT_MIGRATION.encode(), Config())
+    assert findings == []
+    assert [(o.sql.kind if o.sql else o.kind, o.dialect) for o in migration.upgrade_operations()] == [
+        ("create_table", None),
+        ("alter_column_type", ("mariadb", "mysql")),
+        ("create_index", ("mariadb", "mysql")),
+        ("create_index", ("postgresql",)),
+        ("create_index", ("sqlite",)),
+        ("insert", ("sqlite",)),
+        ("create_index", ("mssql", "oracle")),
+        ("drop_index", ("mysql",)),
+        ("add_constraint", ("mysql",)),
+    ]
+
+    result = govsite("validate", str(root), "--no-history", "--no-cache", "--format", "json")
+    import json
+
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert not rules & {"GOV201", "GOV802", "GOV803", "GOV801"}, result.stdout
+
+
+def test_the_migration_page_shows_a_replacement_and_the_dialects_of_a_branch():
+    from generator.model import Repository
+    from generator.site import build_pages
+
+    migration, _ = read(source(
+        """
+        op.drop_constraint("fk_team", "awards", type_="foreignkey")
+        op.create_foreign_key("fk_team", "awards", "teams", ["team_id"], ["id"], ondelete="CASCADE")
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute("PRAGMA foreign_keys = ON")
+        """
+    ))
+    page = next(p for p in build_pages(Repository(root="/repo", migrations=(migration,)), [], Config())
+                if p.uri.endswith("/a1.md"))
+    rows = [line for line in page.content.splitlines() if line.startswith("    | ")]
+    drop = next(r for r in rows if "op.drop_constraint" in r)
+    assert "replacement: created again under the same name" in drop and "destructive" not in drop
+    assert "only on sqlite" in next(r for r in rows if "op.execute" in r)

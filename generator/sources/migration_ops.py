@@ -11,6 +11,8 @@ deeply nested file cannot exhaust the interpreter's stack here.
 from __future__ import annotations
 
 import ast
+import functools
+import operator
 import re
 import string
 import sys
@@ -206,7 +208,36 @@ class StrList(tuple):
 
 # SQLAlchemy's own dialect names: the `else` of `if bind.dialect.name == "mysql":` runs under the others
 DIALECTS = frozenset({"mariadb", "mssql", "mysql", "oracle", "postgresql", "sqlite"})
-Dialects = Optional[frozenset]  # the dialects a statement runs under; None: any
+
+
+@dataclass(frozen=True)
+class DialectSet:
+    """The dialects a branch runs under: `names`, or (`negated`) every dialect but `names`, so
+    that the `else` of a test on a dialect SQLAlchemy does not ship keeps the other ones too."""
+
+    names: frozenset
+    negated: bool = False
+
+    def complement(self) -> "DialectSet":
+        return DialectSet(self.names, not self.negated)
+
+    def __and__(self, other: "DialectSet") -> "DialectSet":
+        if self.negated and other.negated:
+            return DialectSet(self.names | other.names, True)
+        if self.negated or other.negated:
+            positive, negative = (other, self) if self.negated else (self, other)
+            return DialectSet(positive.names - negative.names)
+        return DialectSet(self.names & other.names)
+
+    def __or__(self, other: "DialectSet") -> "DialectSet":
+        return (self.complement() & other.complement()).complement()
+
+    def recorded(self) -> tuple[str, ...]:
+        """As `Operation.dialect` holds it: every dialect but `names` is SQLAlchemy's others."""
+        return tuple(sorted(DIALECTS - self.names if self.negated else self.names))
+
+
+Dialects = Optional[DialectSet]  # the dialects a statement runs under; None: any
 
 
 class _DialectName:
@@ -229,7 +260,7 @@ class DialectTest:
 
     @classmethod
     def of(cls, names: frozenset) -> "DialectTest":
-        return cls(names, DIALECTS - names)
+        return cls(DialectSet(names), DialectSet(names, True))
 
     def negated(self) -> "DialectTest":
         return DialectTest(self.false, self.true)
@@ -244,13 +275,13 @@ def narrow(current: Dialects, limit: Dialects) -> Dialects:
 
 def _meet(sets: list[Dialects]) -> Dialects:
     known = [s for s in sets if s is not None]
-    return frozenset.intersection(*known) if known else None
+    return functools.reduce(operator.and_, known) if known else None
 
 
 def _join(sets: list[Dialects]) -> Dialects:
     if not sets or any(s is None for s in sets):
         return None
-    return frozenset.union(*sets)
+    return functools.reduce(operator.or_, sets)
 
 
 Value = Union[str, int, StrList, Batch, TableRef, _Bind, _DialectName, DialectTest]
@@ -466,9 +497,12 @@ class Resolver:
         if isinstance(node, ast.Name):
             value = env.get(node.id)
             return value if isinstance(value, DialectTest) else None
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            inner = self.dialect_test(node.operand, env)
-            return inner.negated() if inner is not None else None
+        negations = 0
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node, negations = node.operand, negations + 1
+        if negations:
+            inner = self.dialect_test(node, env)
+            return inner.negated() if inner is not None and negations % 2 else inner
         if isinstance(node, ast.BoolOp):
             parts = [self.dialect_test(value, env) for value in node.values]
             trues = [p.true if p else None for p in parts]
@@ -727,7 +761,7 @@ class OperationWalker:
         blocks, named = [], frozenset()
         for case in stmt.cases:
             names = _pattern_names(case.pattern)
-            limit = (DIALECTS - named) if names is None else names
+            limit = DialectSet(named, True) if names is None else DialectSet(names)
             blocks.append((case.body, frame.inner(conditional=True, dialect=narrow(frame.dialect, limit))))
             if names is not None and case.guard is None:
                 named |= names
@@ -889,7 +923,7 @@ class OperationWalker:
             column=self.source.column(call),
             arguments=texts,
             via_helper=frame.helper, in_loop=frame.in_loop, conditional=frame.conditional,
-            dialect=tuple(sorted(frame.dialect)) if frame.dialect is not None else None,
+            dialect=frame.dialect.recorded() if frame.dialect is not None else None,
             **fields, **facts,
         )
 
@@ -942,7 +976,8 @@ class OperationWalker:
     def _parse(self, text: str, dialects: Dialects) -> list[SqlStatement]:
         """The statements of `text` in the SQL of the branch it runs in: in a `mysql` branch,
         MySQL whatever the default; the default whenever the branch runs under it too."""
-        readers = list(dict.fromkeys(normalise_dialect(d) for d in sorted(dialects or ())))
+        names = dialects.recorded() if dialects is not None else ()
+        readers = list(dict.fromkeys(normalise_dialect(d) for d in names))
         if not readers or normalise_dialect(self.dialect) in readers:
             return parse_sql(text, self.dialect)
         first = None
