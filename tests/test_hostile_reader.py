@@ -74,3 +74,15 @@ def test_thousands_of_drops_and_re_creations_under_one_name_are_replacements():
     from generator.rules.helpers import destructive_operations
 
     assert [o.table for o in destructive_operations(migration, Config())] == ["sentinel"]
+
+
+def test_a_mysql_alter_cut_short_is_reported_not_read_as_harmless():
+    """sqlglot keeps `ALTER TABLE t MODIFY a VARCHAR(` as an opaque command, and the action of
+    `ALTER TABLE t DROP` as one too: the first was read as valid, the second as no drop at all."""
+    from generator.sources.sql import parse_sql
+
+    broken = parse_sql("ALTER TABLE `users` MODIFY `name` VARCHAR(", "mysql")
+    assert [s.error for s in broken] == ["a '(' is never closed"]
+    assert parse_sql("ALTER TABLE `users` MODIFY `name` VARCHAR(20))", "mysql")[0].error
+    cut = parse_sql("ALTER TABLE `users` DROP", "mysql")
+    assert [(s.kind, s.table) for s in cut] == [("drop_column", "users")]

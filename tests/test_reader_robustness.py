@@ -476,3 +476,28 @@ def test_the_migration_page_shows_a_replacement_and_the_dialects_of_a_branch():
     drop = next(r for r in rows if "op.drop_constraint" in r)
     assert "replacement: created again under the same name" in drop and "destructive" not in drop
     assert "only on sqlite" in next(r for r in rows if "op.execute" in r)
+
+
+@pytest.mark.parametrize(
+    "statement, expected",
+    [
+        ("ALTER TABLE `users` MODIFY `name` VARCHAR(200) NOT NULL", [("alter_column_type", "users", "name")]),
+        ("ALTER TABLE users CHANGE COLUMN old_name new_name VARCHAR(10)", [("alter_column_type", "users", "old_name")]),
+        ("ALTER TABLE users DROP PRIMARY KEY", [("drop_constraint", "users", None)]),
+        ("ALTER TABLE users DROP FOREIGN KEY fk_team", [("drop_constraint", "users", "fk_team")]),
+        ("ALTER TABLE users DROP CHECK ck_age", [("drop_constraint", "users", "ck_age")]),
+        ("ALTER TABLE users DROP INDEX ix_nick, DROP KEY ix_mail",
+         [("drop_index", "users", "ix_nick"), ("drop_index", "users", "ix_mail")]),
+        ("ALTER TABLE users DROP nick", [("drop_column", "users", "nick")]),
+        ("ALTER TABLE users RENAME COLUMN a TO b", [("alter_column", "users", "a")]),
+        ("ALTER TABLE users ADD INDEX ix_nick (nick)", [("create_index", "users", "ix_nick")]),
+        ("ALTER TABLE users ADD UNIQUE INDEX uq_nick (nick)", [("add_constraint", "users", "uq_nick")]),
+        ("DROP INDEX ix_nick ON users", [("drop_index", None, "ix_nick")]),
+    ],
+)
+def test_mysql_alter_table_actions_are_classified(statement, expected):
+    from generator.sources.sql import parse_sql
+
+    found = parse_sql(statement, "mysql")
+    assert [(s.kind, s.table, s.target) for s in found] == expected
+    assert all(s.error is None for s in found)

@@ -249,8 +249,21 @@ def _parse_chunk(text: str, chunk: list, sqlglot_dialect: Any) -> Iterator[SqlSt
     kind, table, if_exists, cascade = _classify_fragment(statement_text)  # an opaque Command
     yield SqlStatement(
         text=statement_text, kind=kind or "other", table=table,
-        parser="sqlglot", if_exists=if_exists, cascade=cascade,
+        parser="sqlglot", if_exists=if_exists, cascade=cascade, error=_unbalanced(chunk),
     )
+
+
+def _unbalanced(chunk: list) -> Optional[str]:
+    """Why an opaque statement (one sqlglot keeps as a Command) is certainly not SQL, if it is:
+    `ALTER TABLE t MODIFY a VARCHAR(` is read as a Command too."""
+    from sqlglot.tokens import TokenType
+
+    depth = 0
+    for token in chunk:
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+        if depth < 0:
+            return "a ')' without its '('"
+    return "a '(' is never closed" if depth else None
 
 
 def _is_bare_expression(expression: Any) -> bool:
@@ -314,6 +327,8 @@ def _sg_drop(expression: Any, text: str) -> list[SqlStatement]:
 
 
 def _sg_alter(expression: Any, text: str) -> list[SqlStatement]:
+    from sqlglot import exp
+
     if str(expression.args.get("kind") or "").upper() != "TABLE":
         return [SqlStatement(text=text, kind="other", target=_name(expression.this))]
     table = _table_of(expression.this)
@@ -321,6 +336,9 @@ def _sg_alter(expression: Any, text: str) -> list[SqlStatement]:
     statements = []
     for action in expression.args.get("actions") or [None]:
         kind, target, if_exists, cascade = _alter_action(action)
+        if isinstance(action, exp.Command):  # an action sqlglot does not know: its keywords say
+            kind, _, if_exists, cascade = _classify_fragment(text)
+            kind = kind or "other"
         statements.append(
             SqlStatement(
                 text=text, kind=kind, table=table, target=target,
