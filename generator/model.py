@@ -149,6 +149,14 @@ class SqlStatement:
     references: tuple[str, ...] = ()  # tables its FOREIGN KEY / REFERENCES clauses point at
     not_null: bool = False  # the column an ADD COLUMN adds is declared NOT NULL
     has_default: bool = False  # ... and declared with a DEFAULT
+    # what the safety gate (policy 6) needs to know about how a statement locks
+    concurrently: bool = False  # CREATE INDEX CONCURRENTLY
+    constraint_type: Optional[str] = None  # ADD CONSTRAINT: "foreign_key", "check", "unique", ...
+    not_valid: bool = False  # ADD CONSTRAINT ... NOT VALID
+    using_index: bool = False  # ADD CONSTRAINT ... UNIQUE / PRIMARY KEY USING INDEX
+    action: Optional[str] = None  # of an alter_column: "set_not_null", "drop_not_null", "rename", ...
+    new_type: Optional[str] = None  # ALTER COLUMN ... TYPE: the new type as written
+    volatile_default: bool = False  # ADD COLUMN with a volatile DEFAULT (or a serial type)
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,7 @@ class ColumnSpec:
     name: Optional[str]  # the first argument, when it is a string
     nullable: Optional[bool] = None  # the literal `nullable=`; None when absent or not literal
     server_default: bool = False  # whether `server_default=` is given at all
+    volatile_default: bool = False  # the server default calls a volatile function (random(), ...)
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,7 @@ class Operation:
     references: tuple[str, ...] = ()  # tables pointed at: `ForeignKey("t.c")`, a referent_table
     type_: Optional[ColumnType] = None  # `alter_column`'s `type_=`, when it is a known type
     existing_type: Optional[ColumnType] = None  # and its `existing_type=`
+    autocommit: bool = False  # inside `with op.get_context().autocommit_block():`
 
     def argument(self, name: str) -> Optional[str]:
         for key, value in self.arguments:

@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any, Iterator, Optional, Sequence
 
 from ..model import ColumnSpec, ColumnType
+from .sql import VOLATILE_FUNCTIONS, calls_volatile
 
 # (key, tree) of each argument, keyed as `Operation.arguments`: "0", "1"..., keyword names,
 # "**" for a `**mapping`, "loop" for the list a loop over it runs the call for
@@ -104,11 +105,24 @@ def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
 def _column(call: ast.Call) -> ColumnSpec:
     nullable = _keyword(call, "nullable")
     literal = nullable.value if isinstance(nullable, ast.Constant) and isinstance(nullable.value, bool) else None
+    default = _keyword(call, "server_default")
     return ColumnSpec(
         name=_string(call.args[0]) if call.args else None,
         nullable=literal,
-        server_default=_keyword(call, "server_default") is not None,
+        server_default=default is not None,
+        volatile_default=default is not None and _volatile(default),
     )
+
+
+def _volatile(default: ast.AST) -> bool:
+    """Whether a server default calls a volatile function: `sa.text("gen_random_uuid()")`,
+    `"random()"` or `sa.func.clock_timestamp()`."""
+    for node in ast.walk(default):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and calls_volatile(node.value):
+            return True
+        if isinstance(node, ast.Call) and (call_name(node) or "").lower() in VOLATILE_FUNCTIONS:
+            return True
+    return False
 
 
 def _foreign_key_table(call: ast.Call) -> list[str]:
