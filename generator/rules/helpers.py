@@ -219,7 +219,7 @@ def _index(migration: Migration) -> _MigrationIndex:
 
 def _created_keys(op: Operation) -> Iterator[tuple]:
     made, table, target = kind_of(op), norm(op.table), norm(op.target)
-    if made == "create_table" and table:
+    if made in ("create_table", "create_view") and table:  # a materialized view is indexed as a table
         yield (op.function, "table", table)
     elif made == "add_column" and table:
         for column in column_names(op):
@@ -230,7 +230,7 @@ def _created_keys(op: Operation) -> Iterator[tuple]:
         yield (op.function, "constraint", target)
     elif made == "create_policy" and target:
         yield (op.function, "policy", target)
-    elif made in _CREATED_OBJECTS and (target or table):
+    if made in _CREATED_OBJECTS and (target or table):
         yield (op.function, _CREATED_OBJECTS[made], target or table)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator, Optional
 
+from ..catalog import CATALOG
 from ..config import Config
 from ..model import Finding, Location, Migration, Operation
 from ..sources.header import adr_references
@@ -87,11 +88,20 @@ def _large(op: Operation, config: Config) -> bool:
 LOCKING_ON_LARGE_TABLES = frozenset({"GOV612", "GOV613", "GOV615", "GOV616", "GOV617", "GOV618"})
 
 
+def _waived(code: str, op: Operation, migration: Migration, config: Config) -> bool:
+    """A safety finding switched off in the configuration or by a `# govsite: disable` comment
+    on its statement (or file) was judged harmless there, so it raises no risk either."""
+    if config.severity_for(code, CATALOG[code].severity) is None:
+        return True
+    return any(c == code and (line == 0 or op.line <= line <= op.end_line) for c, line in migration.suppressions)
+
+
 def _safety_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
     for code, op, message in safety_issues(migration):
-        if code == "GOV611" and (not config.large_tables or _large(op, config)):
+        if code == "GOV611" and (not config.large_tables or _large(op, config)):  # the runbook's own row
             yield op.line, "Medium", f"{describe(op)}, a NOT NULL column without a server default"
-        elif code in LOCKING_ON_LARGE_TABLES and config.large_tables and _large(op, config):
+        elif (code in LOCKING_ON_LARGE_TABLES and config.large_tables and _large(op, config)
+              and not _waived(code, op, migration, config)):
             yield op.line, "Medium", f"{message} ({code}, on a table listed in large_tables)"
 
 
@@ -173,14 +183,30 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
     High: dropping a column or table (or truncating it), narrowing a column type
     (`String(255)` to `String(50)`, `Text` to `String(n)`, `BigInteger` to `Integer`, a
     `Numeric` losing digits), dropping or changing row level security (`drop_policy`,
-    `ALTER POLICY`, `DISABLE ROW LEVEL SECURITY`), dropping a configured P0 index, and the
-    header flags `TOUCHES_PRIVACY` or `TOUCHES_RETENTION` set to Yes.
+    `ALTER POLICY`, `DISABLE ROW LEVEL SECURITY`), dropping a configured P0 index, dropping a
+    type, function, procedure, view, schema, sequence, extension or trigger, and the header
+    flags `TOUCHES_PRIVACY` or `TOUCHES_RETENTION` set to Yes.
 
-    Medium: adding a `NOT NULL` column without a server default, adding a foreign key
+    Medium: adding a `NOT NULL` column without a server default to an existing table (only
+    to a table listed in `large_tables` when that option is set), adding a foreign key
     (`create_foreign_key`, `sa.ForeignKey` in a new table or column, `REFERENCES` in SQL),
     creating a table listed in `ingestion_tables`, and any type change that cannot be compared:
     an `alter_column(type_=...)` without `existing_type=`, types of different kinds, or raw SQL
     `ALTER COLUMN ... TYPE`. Add `existing_type=` to show that a change only widens a column.
+
+    The safety gate's findings count as follows:
+
+    | finding | implied risk |
+    | --- | --- |
+    | GOV611 NOT NULL column without default | Medium (on `large_tables` only, when set) |
+    | GOV613 narrowing type change | High |
+    | GOV613 type change that cannot be compared | Medium |
+    | GOV612, GOV613, GOV615-GOV618 on a table in `large_tables` | Medium |
+    | GOV615 foreign key (any table) | Medium |
+    | GOV614 rename, and the others on tables not listed | Low: the warning itself asks for the safe form |
+
+    A safety finding switched off in the configuration or by `# govsite: disable=GOV61x` on its
+    statement adds nothing to the risk (GOV611 aside: it is the runbook's own Medium row).
 
     Dropping something the migration itself created earlier implies nothing.
 
