@@ -48,7 +48,7 @@ _TABLE = (
     ("GOV603", "domain-flag-inaccurate", W, 6, "The operations touch a domain whose flag is not Yes."),
     # the safety gate: lock-heavy or backward-incompatible changes to tables that already exist
     ("GOV611", "not-null-column-without-default", W, 6, "A NOT NULL column without a server default is added to an existing table."),
-    ("GOV612", "index-locks-table", W, 6, "An index is built on an existing table without CONCURRENTLY outside the transaction."),
+    ("GOV612", "index-locks-table", W, 6, "An index is built on an existing table without CONCURRENTLY, or with it inside the transaction."),
     ("GOV613", "column-type-rewrite", W, 6, "A column type of an existing table changes in a way that rewrites the table."),
     ("GOV614", "rename-breaks-running-code", W, 6, "A table or column that running code uses is renamed."),
     ("GOV615", "constraint-validates-under-lock", W, 6, "A foreign key or CHECK constraint is added to an existing table without NOT VALID."),
