@@ -385,18 +385,29 @@ class SafetyIssue(NamedTuple):
     message: str
 
 
-Check = Callable[[Operation, Migration], Optional[str]]
+Check = Callable[[Operation, "_Earlier"], Optional[str]]
+
+
+class _Earlier:
+    """What the function did before the operation being checked: the tables with a constraint
+    validated so far (the safe form of SET NOT NULL), gathered in one pass."""
+
+    def __init__(self) -> None:
+        self.validated: set[Optional[str]] = set()
 
 
 def safety_issues(migration: Migration, codes: Iterable[str] = SAFETY_CODES) -> list[SafetyIssue]:
     """The safety gate's decisions on `migration`'s upgrade, in source order."""
     checks = [(code, CHECKS[code]) for code in codes]
     issues = []
+    earlier = _Earlier()
     for op in migration.upgrade_operations():
+        if kind_of(op) == "validate_constraint":
+            earlier.validated.add(norm(op.table))
         if op.dynamic or not _on_existing_table(op, migration):
             continue
         for code, check in checks:
-            message = check(op, migration)
+            message = check(op, earlier)
             if message is not None:
                 issues.append(SafetyIssue(code, op, message))
     return issues
@@ -417,7 +428,7 @@ def _of(op: Operation) -> str:
 
 
 
-def _not_null_without_default(op: Operation, migration: Migration) -> Optional[str]:
+def _not_null_without_default(op: Operation, earlier: _Earlier) -> Optional[str]:
     if kind_of(op) != "add_column":
         return None
     if op.sql is not None:
@@ -430,7 +441,7 @@ def _not_null_without_default(op: Operation, migration: Migration) -> Optional[s
             "fails, or the table is rewritten under an exclusive lock")
 
 
-def _index_locks_table(op: Operation, migration: Migration) -> Optional[str]:
+def _index_locks_table(op: Operation, earlier: _Earlier) -> Optional[str]:
     if kind_of(op) != "create_index":
         return None
     concurrently = op.sql.concurrently if op.sql is not None else _flag(op, "postgresql_concurrently")
@@ -445,7 +456,7 @@ def _index_locks_table(op: Operation, migration: Migration) -> Optional[str]:
 _FIXED_CHAR = re.compile(r"\bN?CHAR\b")
 
 
-def _type_rewrite(op: Operation, migration: Migration) -> Optional[str]:
+def _type_rewrite(op: Operation, earlier: _Earlier) -> Optional[str]:
     if kind_of(op) == "alter_column_type" and op.sql is not None:
         new = f" to {op.sql.new_type}" if op.sql.new_type else ""
         return (f"{describe(op)}{new}; the old type is not known here, so a rewrite of the table under "
@@ -476,7 +487,7 @@ def safe_widening(op: Operation) -> bool:
     return False
 
 
-def _rename(op: Operation, migration: Migration) -> Optional[str]:
+def _rename(op: Operation, earlier: _Earlier) -> Optional[str]:
     kind = kind_of(op)
     if kind == "rename_table":
         new = op.target or op.argument("1") or op.argument("new_table_name")
@@ -500,7 +511,7 @@ _VALIDATING = {"create_foreign_key": "foreign key", "create_check_constraint": "
 _SQL_VALIDATING = {"foreign_key": "foreign key", "check": "check constraint"}
 
 
-def _validates_under_lock(op: Operation, migration: Migration) -> Optional[str]:
+def _validates_under_lock(op: Operation, earlier: _Earlier) -> Optional[str]:
     kind = kind_of(op)
     if op.sql is not None:
         if kind != "add_constraint" or op.sql.constraint_type not in _SQL_VALIDATING or op.sql.not_valid:
@@ -511,7 +522,7 @@ def _validates_under_lock(op: Operation, migration: Migration) -> Optional[str]:
             "table are blocked")
 
 
-def _set_not_null(op: Operation, migration: Migration) -> Optional[str]:
+def _set_not_null(op: Operation, earlier: _Earlier) -> Optional[str]:
     if kind_of(op) != "alter_column":
         return None
     if op.sql is not None:
@@ -519,29 +530,17 @@ def _set_not_null(op: Operation, migration: Migration) -> Optional[str]:
     else:
         sets = (op.argument("nullable") or "").strip() == "False" and (
             (op.argument("existing_nullable") or "").strip() != "False")
-    if not sets or _validated_before(op, migration):
+    if not sets or norm(op.table) in earlier.validated:
         return None
     column = f"column '{op.target}'" if op.target else "a column"
     return (f"{op.call} sets {column}{_of(op)} NOT NULL: the whole table is scanned under an "
             "exclusive lock")
 
 
-def _validated_before(op: Operation, migration: Migration) -> bool:
-    """A constraint of the same table validated earlier in the function (the CHECK ... IS NOT
-    NULL recipe), which lets PostgreSQL skip the scan."""
-    table = norm(op.table)
-    for other in migration.upgrade_operations():
-        if other is op:
-            return False
-        if kind_of(other) == "validate_constraint" and norm(other.table) == table:
-            return True
-    return False
-
-
 _INDEXED = {"create_unique_constraint": "unique constraint", "create_primary_key": "primary key"}
 
 
-def _unique_under_lock(op: Operation, migration: Migration) -> Optional[str]:
+def _unique_under_lock(op: Operation, earlier: _Earlier) -> Optional[str]:
     kind = kind_of(op)
     if op.sql is not None:
         if kind != "add_constraint" or op.sql.constraint_type not in ("unique", "primary_key"):
@@ -554,7 +553,7 @@ def _unique_under_lock(op: Operation, migration: Migration) -> Optional[str]:
             "are blocked")
 
 
-def _volatile_default(op: Operation, migration: Migration) -> Optional[str]:
+def _volatile_default(op: Operation, earlier: _Earlier) -> Optional[str]:
     if kind_of(op) != "add_column":
         return None
     volatile = op.sql.volatile_default if op.sql is not None else any(c.volatile_default for c in op.columns)

@@ -114,13 +114,20 @@ def _column(call: ast.Call) -> ColumnSpec:
     )
 
 
+_SQL_TEXT = frozenset({"text", "literal_column"})
+
+
 def _volatile(default: ast.AST) -> bool:
-    """Whether a server default calls a volatile function: `sa.text("gen_random_uuid()")`,
-    `"random()"` or `sa.func.clock_timestamp()`."""
+    """Whether a server default calls a volatile function: `sa.text("gen_random_uuid()")` or
+    `sa.func.clock_timestamp()`. A plain string is a quoted literal, never a call."""
     for node in ast.walk(default):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and calls_volatile(node.value):
+        if not isinstance(node, ast.Call):
+            continue
+        name = (call_name(node) or "").lower()
+        if name in VOLATILE_FUNCTIONS:
             return True
-        if isinstance(node, ast.Call) and (call_name(node) or "").lower() in VOLATILE_FUNCTIONS:
+        sql = _string(node.args[0]) if name in _SQL_TEXT and node.args else None
+        if sql is not None and calls_volatile(sql):
             return True
     return False
 
