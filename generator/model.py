@@ -133,8 +133,11 @@ class SqlStatement:
 
     `kind` is e.g. "drop_table", "drop_column", "truncate", "drop_policy", "alter_policy",
     "disable_rls", "create_table", "create_index", "drop_index", "drop_constraint",
-    "alter_column_type", "add_column", "create_policy", "enable_rls", "update", "insert",
-    "delete", "do_block", "other". `dynamic` means the text is not fully known statically.
+    "alter_column_type", "add_column", "create_policy", "enable_rls", "rename_table",
+    "validate_constraint", "drop_type" (and "drop_function", "drop_procedure", "drop_view",
+    "drop_schema", "drop_sequence", "drop_extension", "drop_trigger" with their "create_*"),
+    "update", "insert", "delete", "do_block", "other". `dynamic` means the text is not fully
+    known statically.
     """
 
     text: str

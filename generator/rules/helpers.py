@@ -2,9 +2,10 @@
 import each other only to build on a rule, never to borrow a helper.
 
 What an operation is (`kind_of`, `describe`), which operations destroy data
-(`destructive_operations`), which bypass comment approves one (`bypass_for`), how an emergency
-record links to its retroactive migration (`MigrationLinks`), documentation references of a
-header (`outside_doc_refs`), and message text (`listing`, `shorten`).
+(`destructive_operations`), which lock a table in use or break running code (`safety_issues`,
+read by the safety gate and the risk rule), which bypass comment approves one (`bypass_for`),
+how an emergency record links to its retroactive migration (`MigrationLinks`), documentation
+references of a header (`outside_doc_refs`), and message text (`listing`, `shorten`).
 """
 
 from __future__ import annotations
@@ -427,7 +428,6 @@ def _of(op: Operation) -> str:
     return f" of '{op.table}'" if op.table else ""
 
 
-
 def _not_null_without_default(op: Operation, earlier: _Earlier) -> Optional[str]:
     if kind_of(op) != "add_column":
         return None
@@ -507,8 +507,8 @@ def _quoted(value: Optional[str]) -> str:
     return value if value.startswith(("'", '"')) else f"'{value}'"
 
 
-_VALIDATING = {"create_foreign_key": "foreign key", "create_check_constraint": "check constraint"}
-_SQL_VALIDATING = {"foreign_key": "foreign key", "check": "check constraint"}
+_VALIDATING = frozenset({"create_foreign_key", "create_check_constraint"})
+_SQL_VALIDATING = frozenset({"foreign_key", "check"})
 
 
 def _validates_under_lock(op: Operation, earlier: _Earlier) -> Optional[str]:
@@ -537,7 +537,7 @@ def _set_not_null(op: Operation, earlier: _Earlier) -> Optional[str]:
             "exclusive lock")
 
 
-_INDEXED = {"create_unique_constraint": "unique constraint", "create_primary_key": "primary key"}
+_INDEXED = frozenset({"create_unique_constraint", "create_primary_key"})
 
 
 def _unique_under_lock(op: Operation, earlier: _Earlier) -> Optional[str]:
