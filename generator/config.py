@@ -84,6 +84,7 @@ class Config:
     critical_constraints: tuple[str, ...] = ()  # when set, only these constraint drops are
     ticket_pattern: str = r"\b(?:ARCH|REVIEW)-\d+\b"
     ingestion_tables: tuple[str, ...] = ()  # new tables used by ingestion imply Medium risk
+    large_tables: tuple[str, ...] = ()  # safety gate: lock-heavy changes to these imply Medium risk
     protected_environments: tuple[str, ...] = ("staging", "stage", "stg", "production", "prod")
     allow_multiple_heads: bool = False
     sql_dialect: str = "postgres"

@@ -133,8 +133,11 @@ class SqlStatement:
 
     `kind` is e.g. "drop_table", "drop_column", "truncate", "drop_policy", "alter_policy",
     "disable_rls", "create_table", "create_index", "drop_index", "drop_constraint",
-    "alter_column_type", "add_column", "create_policy", "enable_rls", "update", "insert",
-    "delete", "do_block", "other". `dynamic` means the text is not fully known statically.
+    "alter_column_type", "add_column", "create_policy", "enable_rls", "rename_table",
+    "validate_constraint", "drop_type" (and "drop_function", "drop_procedure", "drop_view",
+    "drop_schema", "drop_sequence", "drop_extension", "drop_trigger" with their "create_*"),
+    "update", "insert", "delete", "do_block", "other". `dynamic` means the text is not fully
+    known statically.
     """
 
     text: str
@@ -149,6 +152,14 @@ class SqlStatement:
     references: tuple[str, ...] = ()  # tables its FOREIGN KEY / REFERENCES clauses point at
     not_null: bool = False  # the column an ADD COLUMN adds is declared NOT NULL
     has_default: bool = False  # ... and declared with a DEFAULT
+    # what the safety gate (policy 6) needs to know about how a statement locks
+    concurrently: bool = False  # CREATE INDEX CONCURRENTLY
+    constraint_type: Optional[str] = None  # ADD CONSTRAINT: "foreign_key", "check", "unique", ...
+    not_valid: bool = False  # ADD CONSTRAINT ... NOT VALID
+    using_index: bool = False  # ADD CONSTRAINT ... UNIQUE / PRIMARY KEY USING INDEX
+    action: Optional[str] = None  # of an alter_column: "set_not_null", "drop_not_null", "rename", ...
+    new_type: Optional[str] = None  # ALTER COLUMN ... TYPE: the new type as written
+    volatile_default: bool = False  # ADD COLUMN with a volatile DEFAULT (or a serial type)
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,7 @@ class ColumnSpec:
     name: Optional[str]  # the first argument, when it is a string
     nullable: Optional[bool] = None  # the literal `nullable=`; None when absent or not literal
     server_default: bool = False  # whether `server_default=` is given at all
+    volatile_default: bool = False  # the server default calls a volatile function (random(), ...)
 
 
 @dataclass(frozen=True)
@@ -201,6 +213,7 @@ class Operation:
     # only under these SQLAlchemy dialects (inside `if bind.dialect.name == "mysql":` and the
     # like, `else` branches included); None: under any dialect
     dialect: Optional[tuple[str, ...]] = None
+    autocommit: bool = False  # inside `with op.get_context().autocommit_block():`
 
     def argument(self, name: str) -> Optional[str]:
         for key, value in self.arguments:

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     history_rules,
     authoring,
     review,
+    safety,
     integrity,
     cadence,
 )

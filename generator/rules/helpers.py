@@ -2,20 +2,22 @@
 import each other only to build on a rule, never to borrow a helper.
 
 What an operation is (`kind_of`, `describe`), which operations destroy data
-(`destructive_operations`), which bypass comment approves one (`bypass_for`), how an emergency
-record links to its retroactive migration (`MigrationLinks`), documentation references of a
-header (`outside_doc_refs`), and message text (`listing`, `shorten`).
+(`destructive_operations`), which lock a table in use or break running code (`safety_issues`,
+read by the safety gate and the risk rule), which bypass comment approves one (`bypass_for`),
+how an emergency record links to its retroactive migration (`MigrationLinks`), documentation
+references of a header (`outside_doc_refs`), and message text (`listing`, `shorten`).
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import posixpath
 import re
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 from ..config import Config
-from ..model import Bypass, EmergencyRecord, Migration, Operation
+from ..model import Bypass, ColumnType, EmergencyRecord, Migration, Operation
 from ..sources.migration_ops import DIALECTS
 
 
@@ -73,7 +75,10 @@ _NOUNS = {
     "check_constraint": "check constraint",
     "primary_key": "primary key",
     "column_type": "the type of column",
+    "trigger": "trigger",
 }
+# objects that belong to no table (a view is named as its own table by the SQL reader)
+_OBJECT_NOUNS = frozenset({"view", "type", "function", "procedure", "schema", "sequence", "extension", "entity"})
 
 
 def _subject(kind: str, op: Operation) -> str:
@@ -85,6 +90,9 @@ def _subject(kind: str, op: Operation) -> str:
     if kind in ("disable_rls", "enable_rls"):
         return f"{kind[:-4]}s row level security on {table}"
     verb, _, noun = kind.partition("_")
+    if verb in _VERBS and noun in _OBJECT_NOUNS:
+        name = op.target or (op.table if noun == "view" else None)
+        return f"{_VERBS[verb]} {noun} '{name}'" if name else f"{_VERBS[verb]} a {noun}"
     if verb in _VERBS and noun in _NOUNS:
         if op.target:
             what = f"{_VERBS[verb]} {_NOUNS[noun]} '{op.target}'"
@@ -98,9 +106,30 @@ def _subject(kind: str, op: Operation) -> str:
     return f"runs {words} on {table}" if op.table else f"runs {words}"
 
 
+def narrows(old: ColumnType, new: ColumnType) -> bool:
+    """True when some value of `old` no longer fits `new` (same family only)."""
+    old_size, new_size = _limit(old.size), _limit(new.size)
+    if old.family == "numeric":
+        old_scale, new_scale = _limit(old.scale), _limit(new.scale)
+        whole_old, whole_new = old_size - old_scale, new_size - new_scale
+        return new_size < old_size or new_scale < old_scale or whole_new < whole_old
+    return new_size < old_size
+
+
+def _limit(value: Optional[int]) -> float:
+    """A size or scale as a number; unbounded (None) is larger than any."""
+    return math.inf if value is None else value
+
+
 # --------------------------------------------------------------------------- destructive
 
 DROP_KINDS = frozenset({"drop_table", "drop_column", "drop_constraint", "drop_index", "truncate"})
+# objects other than tables whose drop loses what code or data depends on (alembic_utils'
+# `op.drop_entity` drops a view, function or trigger it manages)
+OBJECT_DROP_KINDS = frozenset(
+    {"drop_type", "drop_function", "drop_procedure", "drop_view", "drop_schema", "drop_sequence",
+     "drop_extension", "drop_trigger", "drop_policy", "drop_entity"}
+)
 CREATE_CONSTRAINT_KINDS = frozenset(
     {
         "create_foreign_key",
@@ -123,7 +152,7 @@ def is_destructive(op: Operation, migration: Migration, config: Config) -> bool:
     constraint it creates again under the same name replaces it: neither counts.
     """
     kind = kind_of(op)
-    if kind not in DROP_KINDS:
+    if kind not in DROP_KINDS and kind not in OBJECT_DROP_KINDS:
         return False
     if kind == "drop_constraint" and not _listed(op.target, config.critical_constraints):
         return False
@@ -233,7 +262,7 @@ def _index(migration: Migration) -> _MigrationIndex:
 
 def _created_keys(op: Operation) -> Iterator[tuple]:
     made, table, target = kind_of(op), norm(op.table), norm(op.target)
-    if made == "create_table" and table:
+    if made in ("create_table", "create_view") and table:  # a materialized view is indexed as a table
         yield (op.function, "table", table)
     elif made == "add_column" and table:
         for column in column_names(op):
@@ -244,6 +273,8 @@ def _created_keys(op: Operation) -> Iterator[tuple]:
         yield (op.function, "constraint", target)
     elif made == "create_policy" and target:
         yield (op.function, "policy", target)
+    if made in _CREATED_OBJECTS and (target or table):
+        yield (op.function, _CREATED_OBJECTS[made], target or table)
 
 
 def _removed_keys(op: Operation) -> Iterator[tuple]:
@@ -261,6 +292,21 @@ def _removed_keys(op: Operation) -> Iterator[tuple]:
         yield (op.function, "constraint", target)
     elif kind == "drop_policy":
         yield (op.function, "policy", target)
+    elif kind in _DROPPED_OBJECTS:
+        yield (op.function, _DROPPED_OBJECTS[kind], target)
+
+
+# which kind of object each creation and each drop is about, for "created earlier"
+_CREATED_OBJECTS = {
+    "create_view": "view", "create_function": "function", "create_trigger": "trigger",
+    "create_type": "type", "create_schema": "schema", "create_sequence": "sequence",
+    "create_extension": "extension",
+}
+_DROPPED_OBJECTS = {
+    "drop_view": "view", "drop_function": "function", "drop_procedure": "function",
+    "drop_trigger": "trigger", "drop_type": "type", "drop_schema": "schema",
+    "drop_sequence": "sequence", "drop_extension": "extension",
+}
 
 
 def column_names(op: Operation) -> set[str]:
@@ -371,3 +417,207 @@ class MigrationLinks:
         return sorted(linked.values(), key=lambda m: m.path)
 
 
+# --------------------------------------------------------------------------- safety gate (policy 6)
+
+SAFETY_CODES = ("GOV611", "GOV612", "GOV613", "GOV614", "GOV615", "GOV616", "GOV617", "GOV618")
+# PostgreSQL's locks and PostgreSQL's remedies (CONCURRENTLY, NOT VALID, USING INDEX): an
+# operation that runs only in another dialect's branch is not theirs to judge
+_POSTGRESQL_ONLY = frozenset({"GOV612", "GOV613", "GOV615", "GOV617"})
+
+
+class SafetyIssue(NamedTuple):
+    code: str
+    op: Operation
+    message: str
+
+
+Check = Callable[[Operation, "_Earlier"], Optional[str]]
+
+
+class _Earlier:
+    """What the function did before the operation being checked: the tables with a constraint
+    validated so far (the safe form of SET NOT NULL), gathered in one pass."""
+
+    def __init__(self) -> None:
+        self.validated: set[Optional[str]] = set()
+
+
+def safety_issues(migration: Migration, codes: Iterable[str] = SAFETY_CODES) -> list[SafetyIssue]:
+    """The safety gate's decisions on `migration`'s upgrade, in source order."""
+    checks = [(code, CHECKS[code]) for code in codes]
+    issues = []
+    earlier = _Earlier()
+    for op in migration.upgrade_operations():
+        if kind_of(op) == "validate_constraint":
+            earlier.validated.add(norm(op.table))
+        if op.dynamic or not _on_existing_table(op, migration):
+            continue
+        elsewhere = op.dialect is not None and "postgresql" not in op.dialect
+        for code, check in checks:
+            if elsewhere and code in _POSTGRESQL_ONLY:
+                continue
+            message = check(op, earlier)
+            if message is not None:
+                issues.append(SafetyIssue(code, op, message))
+    return issues
+
+
+def _on_existing_table(op: Operation, migration: Migration) -> bool:
+    """Not created earlier in the same function; an unknown table counts as existing."""
+    return not created_earlier(op, migration)
+
+
+def _flag(op: Operation, name: str) -> bool:
+    """Whether a keyword argument is literally `True` (`postgresql_concurrently=True`)."""
+    return (op.argument(name) or "").strip() == "True"
+
+
+def _of(op: Operation) -> str:
+    return f" of '{op.table}'" if op.table else ""
+
+
+def _not_null_without_default(op: Operation, earlier: _Earlier) -> Optional[str]:
+    if kind_of(op) != "add_column":
+        return None
+    if op.sql is not None:
+        required = op.sql.not_null and not op.sql.has_default
+    else:
+        required = any(c.nullable is False and not c.server_default for c in op.columns)
+    if not required:
+        return None
+    return (f"{describe(op)} as NOT NULL without a server default: on a table with rows the statement "
+            "fails, or the table is rewritten under an exclusive lock")
+
+
+def _index_locks_table(op: Operation, earlier: _Earlier) -> Optional[str]:
+    if kind_of(op) != "create_index":
+        return None
+    concurrently = op.sql.concurrently if op.sql is not None else _flag(op, "postgresql_concurrently")
+    if not concurrently:
+        return f"{describe(op)} without CONCURRENTLY: writes to the table wait until the index is built"
+    if not op.autocommit:
+        return (f"{describe(op)} CONCURRENTLY outside `op.get_context().autocommit_block()`: "
+                "PostgreSQL refuses CONCURRENTLY inside the migration's transaction")
+    return None
+
+
+_FIXED_CHAR = re.compile(r"\bN?CHAR\b")
+
+
+def _type_rewrite(op: Operation, earlier: _Earlier) -> Optional[str]:
+    if kind_of(op) == "alter_column_type" and op.sql is not None:
+        new = f" to {op.sql.new_type}" if op.sql.new_type else ""
+        return (f"{describe(op)}{new}; the old type is not known here, so a rewrite of the table under "
+                "an exclusive lock cannot be ruled out")
+    if kind_of(op) != "alter_column" or op.argument("type_") is None:
+        return None
+    if safe_widening(op):
+        return None
+    column = f"column '{op.target}'" if op.target else "a column"
+    old = op.argument("existing_type")
+    change = f"from {old} to {op.argument('type_')}" if old else f"to {op.argument('type_')} without existing_type"
+    return (f"{op.call} changes the type of {column}{_of(op)} {change}: PostgreSQL rewrites the "
+            "table under an exclusive lock, and running code may not read the new type")
+
+
+def safe_widening(op: Operation) -> bool:
+    """A type change PostgreSQL makes without touching a row: a string made longer or
+    unbounded (`String(50)` to `String(100)` or `Text`), a `Numeric` given more digits with the
+    same scale or no limit. Integer and float widenings (`Integer` to `BigInteger`) rewrite."""
+    old, new = op.existing_type, op.type_
+    if old is None or new is None or old.family != new.family or narrows(old, new):
+        return False
+    if old.family == "string":
+        texts = (op.argument("existing_type") or "") + " " + (op.argument("type_") or "")
+        return not _FIXED_CHAR.search(texts)  # CHAR pads its values: changing it rewrites
+    if old.family == "numeric":
+        return (new.size is None and new.scale is None) or new.scale == old.scale
+    return False
+
+
+def _rename(op: Operation, earlier: _Earlier) -> Optional[str]:
+    kind = kind_of(op)
+    if kind == "rename_table":
+        new = op.target or op.argument("1") or op.argument("new_table_name")
+        return (f"{op.call} renames table '{op.table}' to {_quoted(new)}: code of the running release "
+                "still reads and writes the old name")
+    renamed = op.sql.action == "rename" if op.sql is not None else op.argument("new_column_name") is not None
+    if kind != "alter_column" or not renamed:
+        return None
+    new = f" to {op.argument('new_column_name')}" if op.sql is None else ""
+    return (f"{op.call} renames column {_quoted(op.target)}{_of(op)}{new}: code of the running release "
+            "still reads and writes the old name")
+
+
+def _quoted(value: Optional[str]) -> str:
+    if value is None:
+        return "a new name"
+    return value if value.startswith(("'", '"')) else f"'{value}'"
+
+
+_VALIDATING = frozenset({"create_foreign_key", "create_check_constraint"})
+_SQL_VALIDATING = frozenset({"foreign_key", "check"})
+
+
+def _validates_under_lock(op: Operation, earlier: _Earlier) -> Optional[str]:
+    kind = kind_of(op)
+    if op.sql is not None:
+        if kind != "add_constraint" or op.sql.constraint_type not in _SQL_VALIDATING or op.sql.not_valid:
+            return None
+    elif kind not in _VALIDATING or _flag(op, "postgresql_not_valid"):
+        return None
+    return (f"{describe(op)} without NOT VALID: every existing row is checked while writes to the "
+            "table are blocked")
+
+
+def _set_not_null(op: Operation, earlier: _Earlier) -> Optional[str]:
+    if kind_of(op) != "alter_column":
+        return None
+    if op.sql is not None:
+        sets = op.sql.action == "set_not_null"
+    else:
+        sets = (op.argument("nullable") or "").strip() == "False" and (
+            (op.argument("existing_nullable") or "").strip() != "False")
+    if not sets or norm(op.table) in earlier.validated:
+        return None
+    column = f"column '{op.target}'" if op.target else "a column"
+    return (f"{op.call} sets {column}{_of(op)} NOT NULL: the whole table is scanned under an "
+            "exclusive lock")
+
+
+_INDEXED = frozenset({"create_unique_constraint", "create_primary_key"})
+
+
+def _unique_under_lock(op: Operation, earlier: _Earlier) -> Optional[str]:
+    kind = kind_of(op)
+    if op.sql is not None:
+        if kind != "add_constraint" or op.sql.constraint_type not in ("unique", "primary_key"):
+            return None
+        if op.sql.using_index:
+            return None
+    elif kind not in _INDEXED:
+        return None
+    return (f"{describe(op)} without USING INDEX: its index is built while writes to the table "
+            "are blocked")
+
+
+def _volatile_default(op: Operation, earlier: _Earlier) -> Optional[str]:
+    if kind_of(op) != "add_column":
+        return None
+    volatile = op.sql.volatile_default if op.sql is not None else any(c.volatile_default for c in op.columns)
+    if not volatile:
+        return None
+    return (f"{describe(op)} with a volatile server default: every existing row gets its own value, so "
+            "the table is rewritten under an exclusive lock")
+
+
+CHECKS: dict[str, Check] = {
+    "GOV611": _not_null_without_default,
+    "GOV612": _index_locks_table,
+    "GOV613": _type_rewrite,
+    "GOV614": _rename,
+    "GOV615": _validates_under_lock,
+    "GOV616": _set_not_null,
+    "GOV617": _unique_under_lock,
+    "GOV618": _volatile_default,
+}

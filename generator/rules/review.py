@@ -6,23 +6,26 @@ page, with the same reasons the rule reports.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Iterable, Iterator, Optional
 
+from ..catalog import CATALOG
 from ..config import Config
-from ..model import ColumnType, Finding, Location, Migration, Operation
+from ..model import Finding, Location, Migration, Operation
 from ..sources.header import adr_references
 from .base import Context, rule
 from .helpers import (
+    OBJECT_DROP_KINDS,
     created_earlier,
     describe,
     destructive_operations,
     doc_refs,
     kind_of,
     listing,
+    narrows,
     norm,
     points_outside,
+    safety_issues,
 )
 
 LEVELS = ("Low", "Medium", "High")
@@ -44,21 +47,6 @@ def level_rank(level: Optional[str]) -> Optional[int]:
 
 
 # --------------------------------------------------------------------------- column types
-
-
-def narrows(old: ColumnType, new: ColumnType) -> bool:
-    """True when some value of `old` no longer fits `new` (same family only)."""
-    old_size, new_size = _limit(old.size), _limit(new.size)
-    if old.family == "numeric":
-        old_scale, new_scale = _limit(old.scale), _limit(new.scale)
-        whole_old, whole_new = old_size - old_scale, new_size - new_scale
-        return new_size < old_size or new_scale < old_scale or whole_new < whole_old
-    return new_size < old_size
-
-
-def _limit(value: Optional[int]) -> float:
-    """A size or scale as a number; unbounded (None) is larger than any."""
-    return math.inf if value is None else value
 
 
 def _type_change(op: Operation) -> Optional[tuple[str, str]]:
@@ -86,13 +74,35 @@ def _type_change(op: Operation) -> Optional[tuple[str, str]]:
 # --------------------------------------------------------------------------- implied risk
 
 
-def _adds_required_column(op: Operation) -> bool:
-    """A new NOT NULL column without a server default: existing rows force a rewrite or fail."""
-    if kind_of(op) != "add_column":
-        return False
-    if op.sql is not None:
-        return op.sql.not_null and not op.sql.has_default
-    return any(c.nullable is False and not c.server_default for c in op.columns)
+Reason = tuple[int, str, str]  # (line, level, text)
+
+
+def _large(op: Operation, config: Config) -> bool:
+    """Whether `op`'s table is one of the configured `large_tables`."""
+    return norm(op.table) in {norm(t) for t in config.large_tables}
+
+
+# Safety findings that make a change Medium on a table listed in `large_tables`: they hold a
+# lock for as long as the table takes to scan, rewrite or index. GOV611 is Medium on any
+# existing table while `large_tables` is not set; GOV613's narrowings are High (`_type_change`).
+LOCKING_ON_LARGE_TABLES = frozenset({"GOV612", "GOV613", "GOV615", "GOV616", "GOV617", "GOV618"})
+
+
+def _waived(code: str, op: Operation, migration: Migration, config: Config) -> bool:
+    """A safety finding switched off in the configuration or by a `# govsite: disable` comment
+    on its statement (or file) was judged harmless there, so it raises no risk either."""
+    if config.severity_for(code, CATALOG[code].severity) is None:
+        return True
+    return any(c == code and (line == 0 or op.line <= line <= op.end_line) for c, line in migration.suppressions)
+
+
+def _safety_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
+    for code, op, message in safety_issues(migration):
+        if code == "GOV611" and (not config.large_tables or _large(op, config)):  # the runbook's own row
+            yield op.line, "Medium", f"{describe(op)}, a NOT NULL column without a server default"
+        elif (code in LOCKING_ON_LARGE_TABLES and config.large_tables and _large(op, config)
+              and not _waived(code, op, migration, config)):
+            yield op.line, "Medium", f"{message} ({code}, on a table listed in large_tables)"
 
 
 def _adds_foreign_key(op: Operation) -> bool:
@@ -107,13 +117,12 @@ def _p0_index(op: Operation, config: Config) -> bool:
     return kind_of(op) == "drop_index" and bool(config.p0_indexes)
 
 
-Reason = tuple[int, str, str]  # (line, level, text)
-
-
 def _high_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
     for op in destructive_operations(migration, config):
         kind = kind_of(op)
         if kind in ("drop_table", "drop_column", "truncate") or _p0_index(op, config):
+            yield op.line, "High", describe(op)
+        elif kind in OBJECT_DROP_KINDS and kind not in RLS_WEAKENING:  # RLS: below
             yield op.line, "High", describe(op)
     for op in migration.upgrade_operations():
         if kind_of(op) in RLS_WEAKENING and not created_earlier(op, migration):
@@ -127,9 +136,8 @@ def _high_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
 
 def _medium_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
     ingestion = {norm(t) for t in config.ingestion_tables}
+    yield from _safety_reasons(migration, config)
     for op in migration.upgrade_operations():
-        if _adds_required_column(op):
-            yield op.line, "Medium", f"{describe(op)}, a NOT NULL column without a server default"
         if _adds_foreign_key(op):
             yield op.line, "Medium", f"{describe(op)}, with a foreign key"
         if kind_of(op) == "create_table" and norm(op.table) in ingestion:
@@ -175,14 +183,30 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
     High: dropping a column or table (or truncating it), narrowing a column type
     (`String(255)` to `String(50)`, `Text` to `String(n)`, `BigInteger` to `Integer`, a
     `Numeric` losing digits), dropping or changing row level security (`drop_policy`,
-    `ALTER POLICY`, `DISABLE ROW LEVEL SECURITY`), dropping a configured P0 index, and the
-    header flags `TOUCHES_PRIVACY` or `TOUCHES_RETENTION` set to Yes.
+    `ALTER POLICY`, `DISABLE ROW LEVEL SECURITY`), dropping a configured P0 index, dropping a
+    type, function, procedure, view, schema, sequence, extension or trigger, and the header
+    flags `TOUCHES_PRIVACY` or `TOUCHES_RETENTION` set to Yes.
 
-    Medium: adding a `NOT NULL` column without a server default, adding a foreign key
+    Medium: adding a `NOT NULL` column without a server default to an existing table (only
+    to a table listed in `large_tables` when that option is set), adding a foreign key
     (`create_foreign_key`, `sa.ForeignKey` in a new table or column, `REFERENCES` in SQL),
     creating a table listed in `ingestion_tables`, and any type change that cannot be compared:
     an `alter_column(type_=...)` without `existing_type=`, types of different kinds, or raw SQL
     `ALTER COLUMN ... TYPE`. Add `existing_type=` to show that a change only widens a column.
+
+    The safety gate's findings count as follows:
+
+    | finding | implied risk |
+    | --- | --- |
+    | GOV611 NOT NULL column without default | Medium (on `large_tables` only, when set) |
+    | GOV613 narrowing type change | High |
+    | GOV613 type change that cannot be compared | Medium |
+    | GOV612, GOV613, GOV615-GOV618 on a table in `large_tables` | Medium |
+    | GOV615 foreign key (any table) | Medium |
+    | GOV614 rename, and the others on tables not listed | Low: the warning itself asks for the safe form |
+
+    A safety finding switched off in the configuration or by `# govsite: disable=GOV61x` on its
+    statement adds nothing to the risk (GOV611 aside: it is the runbook's own Medium row).
 
     Dropping something the migration itself created earlier implies nothing.
 

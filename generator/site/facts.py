@@ -28,7 +28,7 @@ from ..model import (
     Operation,
     Repository,
 )
-from ..rules.helpers import MigrationLinks, bypass_for, destructive_operations
+from ..rules.helpers import SAFETY_CODES, MigrationLinks, bypass_for, destructive_operations
 from ..sources.header import adr_references
 
 ROOT = "governance"
@@ -305,6 +305,10 @@ class SiteFacts:
     def open_findings_for(self, path: str) -> list[Finding]:
         return [f for f in self.findings_for(path) if not f.suppressed]
 
+    def safety_findings_for(self, path: str) -> list[Finding]:
+        """The safety gate's findings (GOV611-GOV618) on a file, suppressed ones included."""
+        return [f for f in self.findings_for(path) if f.rule in SAFETY_CODES]
+
     def failing(self, finding: Finding) -> bool:
         return not finding.suppressed and finding.severity.rank >= self.config.fail_on.rank
 
@@ -323,6 +327,7 @@ class SiteFacts:
             "errors": sum(1 for f in open_ if f.severity.value == "error"),
             "warnings": sum(1 for f in open_ if f.severity.value == "warning"),
             "suppressed": sum(1 for f in self.findings if f.suppressed),
+            "safety": sum(1 for f in open_ if f.rule in SAFETY_CODES),
         }
 
     def finding_uri(self, finding: Finding) -> Optional[str]:

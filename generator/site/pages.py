@@ -29,6 +29,7 @@ from .charts import LOW, HIGH, Bar, bar_chart, donut_chart, risk_fill
 from .facts import RISK_ORDER, ROOT, UNKNOWN_RISK, SiteFacts, relative_link
 from .graph_view import DEFAULT_RECENT, build_graph_view, to_mermaid
 from .review import pack_for
+from ..rules.safety import RECIPES
 
 MAX_SOURCE_CHARS = 400_000  # a larger migration file is shown truncated
 MAX_CHART_QUARTERS = 24
@@ -257,6 +258,8 @@ class _Renderer:
             heading=heading,
             destructive=set(facts.destructive(m)),
             replaced={op for op in m.operations if replaced(op, m)},
+            safety=facts.safety_findings_for(m.path),
+            recipes=RECIPES,
             hl_lines=" ".join(str(n) for n in facts.destructive_lines(m)),
             source=source,
             truncated=truncated,

@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any, Iterator, Optional, Sequence
 
 from ..model import ColumnSpec, ColumnType
+from .sql import VOLATILE_FUNCTIONS, calls_volatile
 
 # (key, tree) of each argument, keyed as `Operation.arguments`: "0", "1"..., keyword names,
 # "**" for a `**mapping`, "loop" for the list a loop over it runs the call for
@@ -104,11 +105,31 @@ def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
 def _column(call: ast.Call) -> ColumnSpec:
     nullable = _keyword(call, "nullable")
     literal = nullable.value if isinstance(nullable, ast.Constant) and isinstance(nullable.value, bool) else None
+    default = _keyword(call, "server_default")
     return ColumnSpec(
         name=_string(call.args[0]) if call.args else None,
         nullable=literal,
-        server_default=_keyword(call, "server_default") is not None,
+        server_default=default is not None,
+        volatile_default=default is not None and _volatile(default),
     )
+
+
+_SQL_TEXT = frozenset({"text", "literal_column"})
+
+
+def _volatile(default: ast.AST) -> bool:
+    """Whether a server default calls a volatile function: `sa.text("gen_random_uuid()")` or
+    `sa.func.clock_timestamp()`. A plain string is a quoted literal, never a call."""
+    for node in ast.walk(default):
+        if not isinstance(node, ast.Call):
+            continue
+        name = (call_name(node) or "").lower()
+        if name in VOLATILE_FUNCTIONS:
+            return True
+        sql = _string(node.args[0]) if name in _SQL_TEXT and node.args else None
+        if sql is not None and calls_volatile(sql):
+            return True
+    return False
 
 
 def _foreign_key_table(call: ast.Call) -> list[str]:

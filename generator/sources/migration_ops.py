@@ -65,6 +65,7 @@ CONSTRUCT_KINDS = {
     "update": "update", "insert": "insert", "delete": "delete", "select": "select",
     "DropTable": "drop_table", "DropIndex": "drop_index", "DropConstraint": "drop_constraint",
     "CreateTable": "create_table", "CreateIndex": "create_index", "AddConstraint": "add_constraint",
+    "DropSequence": "drop_sequence", "CreateSequence": "create_sequence",
 }
 # imports that are libraries the migration runs on, not application code to be followed
 LIBRARY_ROOTS = frozenset(sys.stdlib_module_names) | {
@@ -652,6 +653,7 @@ class Frame:
     call_stack: tuple[str, ...] = ()
     copies: int = 1  # how many expanded copies of the enclosing loops this walk stands for
     dialect: Dialects = None  # inside `if bind.dialect.name == ...` branches: the dialects they run under
+    autocommit: bool = False  # inside `with op.get_context().autocommit_block():`
 
     def inner(self, **changes) -> "Frame":
         """A copy with `changes` (a shallow copy: `env` and `funcs` are shared unless replaced)."""
@@ -733,6 +735,8 @@ class OperationWalker:
             blocks = self._expressions([item.context_expr for item in stmt.items], frame, span)
             for item in stmt.items:
                 self._bind(item.optional_vars, item.context_expr, frame.env)
+            if any(_is_autocommit_block(item.context_expr) for item in stmt.items):
+                return blocks + [(stmt.body, frame.inner(autocommit=True))]
             return blocks + [(stmt.body, frame)]
         if isinstance(stmt, ast.Match):
             blocks = self._expressions([stmt.subject], frame, span)
@@ -924,7 +928,7 @@ class OperationWalker:
             arguments=texts,
             via_helper=frame.helper, in_loop=frame.in_loop, conditional=frame.conditional,
             dialect=frame.dialect.recorded() if frame.dialect is not None else None,
-            **fields, **facts,
+            autocommit=frame.autocommit, **fields, **facts,
         )
 
     def _operation(self, call: ast.Call, method: str, text: str, batch: Optional[Batch],
@@ -1079,6 +1083,11 @@ def _reason(exc: BaseException) -> str:
 
 def _target_names(target: ast.AST) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _is_autocommit_block(node: ast.AST) -> bool:
+    """`op.get_context().autocommit_block()`: statements in it run outside the transaction."""
+    return isinstance(node, ast.Call) and (dotted(node.func) or "").endswith(".autocommit_block")
 
 
 def _is_globals_dispatch(func: ast.AST) -> bool:

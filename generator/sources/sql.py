@@ -53,6 +53,22 @@ def dynamic_sql(known_prefix: str) -> SqlStatement:
     )
 
 
+# Functions whose value changes from row to row: a column added with one of them as its default
+# gets a different value in every existing row, so PostgreSQL rewrites the whole table.
+VOLATILE_FUNCTIONS = frozenset(
+    {"random", "random_normal", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc",
+     "uuid_generate_v4", "uuidv4", "uuidv7", "clock_timestamp", "timeofday", "nextval"}
+)
+# serial types are a sequence default in disguise: `nextval(...)`, volatile
+SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
+_CALLED = re.compile(r"\b([A-Za-z_][\w$]*)\s*\(")
+
+
+def calls_volatile(expression: str) -> bool:
+    """Whether the SQL text of a default calls a volatile function (`gen_random_uuid()`)."""
+    return any(name.lower() in VOLATILE_FUNCTIONS for name in _CALLED.findall(expression))
+
+
 def normalise_dialect(dialect: str) -> str:
     """The reader's name for a dialect: `postgresql` and `pg` are `postgres`, `mariadb` is `mysql`."""
     name = (dialect or "postgres").strip().lower()
@@ -306,7 +322,9 @@ def _table_of(node: Any) -> Optional[str]:
     return _name(node)
 
 
-_DROP_KINDS = {"TABLE": "drop_table", "INDEX": "drop_index", "VIEW": "drop_view"}
+_DROP_KINDS = {"TABLE": "drop_table", "INDEX": "drop_index", "VIEW": "drop_view", "TYPE": "drop_type",
+               "FUNCTION": "drop_function", "PROCEDURE": "drop_procedure", "SCHEMA": "drop_schema",
+               "SEQUENCE": "drop_sequence", "TRIGGER": "drop_trigger"}
 
 
 def _sg_drop(expression: Any, text: str) -> list[SqlStatement]:
@@ -339,14 +357,35 @@ def _sg_alter(expression: Any, text: str) -> list[SqlStatement]:
         if isinstance(action, exp.Command):  # an action sqlglot does not know: its keywords say
             kind, _, if_exists, cascade = _classify_fragment(text)
             kind = kind or "other"
+        facts = _sg_definition_facts(action) if kind in ("add_column", "add_constraint") else {}
+        if kind == "add_constraint":
+            facts["not_valid"] = bool(expression.args.get("not_valid"))
         statements.append(
             SqlStatement(
                 text=text, kind=kind, table=table, target=target,
                 if_exists=if_exists or table_if_exists, cascade=cascade,
-                **(_sg_definition_facts(action) if kind in ("add_column", "add_constraint") else {}),
+                **facts, **_sg_action_facts(action),
             )
         )
     return statements
+
+
+def _sg_action_facts(action: Any) -> dict[str, Any]:
+    """action / new_type of an ALTER COLUMN or RENAME action, as `_pg_alter_table` records them."""
+    from sqlglot import exp
+
+    if isinstance(action, (exp.RenameColumn, exp.AlterRename)):
+        return {"action": "rename"}
+    if not isinstance(action, exp.AlterColumn):
+        return {}
+    if action.args.get("dtype") is not None:
+        return {"new_type": _type_text(action.args["dtype"].sql(dialect="postgres"))}
+    allow_null = action.args.get("allow_null")
+    if allow_null is not None:
+        return {"action": "drop_not_null" if allow_null else "set_not_null"}
+    if action.args.get("default") is not None or action.args.get("drop"):
+        return {"action": "default"}
+    return {}
 
 
 def _sg_references(node: Any) -> tuple[str, ...]:
@@ -369,8 +408,26 @@ def _sg_definition_facts(action: Any) -> dict[str, Any]:
         facts["not_null"] = any(
             not c.args.get("allow_null") for c in action.find_all(exp.NotNullColumnConstraint)
         )
-        facts["has_default"] = action.find(exp.DefaultColumnConstraint) is not None
+        default = action.find(exp.DefaultColumnConstraint)
+        facts["has_default"] = default is not None
+        column_type = action.args.get("kind")
+        facts["volatile_default"] = (
+            column_type is not None and column_type.sql(dialect="postgres").lower() in SERIAL_TYPES
+        ) or (default is not None and calls_volatile(default.sql(dialect="postgres")))
+    elif isinstance(action, exp.AddConstraint) and action.expressions:
+        constraint = action.expressions[0]
+        parts = constraint.expressions if isinstance(constraint, exp.Constraint) else [constraint]
+        kind = next((_SG_CONSTRAINT_TYPES[type(p).__name__] for p in parts
+                     if type(p).__name__ in _SG_CONSTRAINT_TYPES), None)
+        if kind is not None:
+            facts["constraint_type"] = kind
     return facts
+
+
+_SG_CONSTRAINT_TYPES = {
+    "ForeignKey": "foreign_key", "CheckColumnConstraint": "check", "UniqueColumnConstraint": "unique",
+    "PrimaryKey": "primary_key", "PrimaryKeyColumnConstraint": "primary_key",
+}
 
 
 # ALTER TABLE ... DROP <kind> name; MySQL drops an index (`DROP INDEX`/`DROP KEY`) this way
@@ -410,6 +467,8 @@ def _alter_action(action: Any) -> tuple[str, Optional[str], bool, bool]:
         return kind, _name(action), False, False
     if isinstance(action, exp.RenameColumn):
         return "alter_column", _name(action.this), False, False
+    if isinstance(action, exp.AlterRename):
+        return "rename_table", _table_of(action.this), False, False
     return "other", None, False, False
 
 
@@ -439,7 +498,8 @@ def _sg_create(expression: Any, text: str) -> list[SqlStatement]:
     kind = _CREATE_KINDS.get(str(expression.args.get("kind") or "").upper(), "other")
     this = expression.this
     if isinstance(this, exp.Index):
-        return [SqlStatement(text=text, kind=kind, table=_table_of(this.args.get("table")), target=_name(this))]
+        return [SqlStatement(text=text, kind=kind, table=_table_of(this.args.get("table")), target=_name(this),
+                             concurrently=bool(expression.args.get("concurrently")))]
     if kind in ("create_function", "create_trigger"):
         target = _name(this) or _name(getattr(this, "this", None))
         return [SqlStatement(text=text, kind=kind, target=target)]
@@ -566,7 +626,31 @@ _PG_DROP_KINDS = {
     "OBJECT_VIEW": "drop_view",
     "OBJECT_MATVIEW": "drop_view",
     "OBJECT_POLICY": "drop_policy",
+    "OBJECT_TYPE": "drop_type",
+    "OBJECT_DOMAIN": "drop_type",
+    "OBJECT_FUNCTION": "drop_function",
+    "OBJECT_PROCEDURE": "drop_procedure",
+    "OBJECT_ROUTINE": "drop_function",
+    "OBJECT_SCHEMA": "drop_schema",
+    "OBJECT_SEQUENCE": "drop_sequence",
+    "OBJECT_EXTENSION": "drop_extension",
+    "OBJECT_TRIGGER": "drop_trigger",
 }
+# drops whose objects are named (schema..., table, name): the table is the one before last
+_ON_TABLE = frozenset({"drop_policy", "drop_trigger"})
+# drops of objects that belong to no table
+_NOT_TABLES = frozenset({"drop_index", "drop_type", "drop_function", "drop_procedure", "drop_schema",
+                         "drop_sequence", "drop_extension"})
+
+
+def _object_names(obj: Any) -> list[str]:
+    """The name parts of a dropped object: a list of names, a type, a function with arguments."""
+    if isinstance(obj, _PgNode):
+        if obj.kind == "String":
+            return [obj.sval] if obj.sval else []
+        obj = obj.names if obj.kind == "TypeName" else obj.objname if obj.kind == "ObjectWithArgs" else ()
+    names = [getattr(part, "sval", None) for part in obj] if isinstance(obj, tuple) else []
+    return [n for n in names if n]
 
 
 def _pg_drop(node: Any, text: str) -> list[SqlStatement]:
@@ -578,13 +662,12 @@ def _pg_drop(node: Any, text: str) -> list[SqlStatement]:
     )
     statements = []
     for obj in node.objects or [None]:
-        names = [getattr(part, "sval", None) for part in obj] if isinstance(obj, tuple) else []
-        names = [n for n in names if n]
-        if kind == "drop_policy":  # objects are (schema..., table, policy)
+        names = _object_names(obj)
+        if kind in _ON_TABLE:  # objects are (schema..., table, policy)
             table = names[-2] if len(names) >= 2 else None
             target = names[-1] if names else None
             statements.append(SqlStatement(text=text, kind=kind, table=table, target=target, **common))
-        elif kind == "drop_index":
+        elif kind in _NOT_TABLES:
             statements.append(SqlStatement(text=text, kind=kind, target=names[-1] if names else None, **common))
         else:
             name = names[-1] if names else None
@@ -605,7 +688,11 @@ _PG_ALTER_KINDS = {
     "AT_SetNotNull": "alter_column",
     "AT_DropNotNull": "alter_column",
     "AT_ColumnDefault": "alter_column",
+    "AT_ValidateConstraint": "validate_constraint",
 }
+# what an `alter_column` statement does to its column
+_PG_ALTER_ACTIONS = {"AT_SetNotNull": "set_not_null", "AT_DropNotNull": "drop_not_null",
+                     "AT_ColumnDefault": "default"}
 
 
 def _pg_alter_table(node: Any, text: str) -> list[SqlStatement]:
@@ -628,7 +715,9 @@ def _pg_alter_table(node: Any, text: str) -> list[SqlStatement]:
                 # on ADD COLUMN the action's flag means IF NOT EXISTS, which protects nothing
                 if_exists=bool(node.missing_ok) or (kind != "add_column" and bool(getattr(cmd, "missing_ok", False))),
                 cascade=cmd is not None and _enum_name(cmd.behavior) == "DROP_CASCADE",
+                action=_PG_ALTER_ACTIONS.get(subtype),
                 **_pg_definition_facts(definition),
+                **(_pg_new_type(cmd) if kind == "alter_column_type" else {}),
             )
         )
     return statements
@@ -653,7 +742,61 @@ def _pg_definition_facts(definition: Any) -> dict[str, Any]:
     if definition is not None and definition.kind == "ColumnDef":
         facts["not_null"] = any(kind == "CONSTR_NOTNULL" for kind, _ in kinds)
         facts["has_default"] = any(kind == "CONSTR_DEFAULT" for kind, _ in kinds)
+        defaults = [c for kind, c in kinds if kind == "CONSTR_DEFAULT"]
+        facts["volatile_default"] = _type_name(definition.typeName)[0] in SERIAL_TYPES or any(
+            name in VOLATILE_FUNCTIONS for c in defaults for name in _pg_called(c.fields.get("raw_expr"))
+        )
+    elif definition is not None and definition.kind == "Constraint" and kinds:
+        kind, constraint = kinds[0]
+        facts["constraint_type"] = _PG_CONSTRAINT_TYPES.get(kind, kind.removeprefix("CONSTR_").lower())
+        facts["not_valid"] = bool(constraint.skip_validation)
+        facts["using_index"] = bool(constraint.indexname)
     return facts
+
+
+_PG_CONSTRAINT_TYPES = {"CONSTR_FOREIGN": "foreign_key", "CONSTR_PRIMARY": "primary_key",
+                        "CONSTR_EXCLUSION": "exclusion"}
+
+
+def _pg_called(expression: Any) -> Iterator[str]:
+    """The (lower-case, unqualified) names of the functions an expression's JSON tree calls."""
+    for key, value in _walk_json(expression):
+        if key == "FuncCall":
+            parts = [p.get("String", {}).get("sval", "") for p in value.get("funcname", ()) if isinstance(p, dict)]
+            if parts:
+                yield parts[-1].lower()
+
+
+def _type_name(type_name: Any) -> tuple[str, tuple[int, ...]]:
+    """("varchar", (100,)) of a TypeName node; ("", ()) when there is none."""
+    if not isinstance(type_name, _PgNode):
+        return "", ()
+    names = [getattr(part, "sval", "") for part in type_name.names or ()]
+    modifiers = []
+    for mod in type_name.typmods or ():
+        value = getattr(mod, "ival", None)
+        if isinstance(value, _PgNode):  # {"ival": {"ival": 100}}; {"ival": {}} is 0
+            modifiers.append(value.ival or 0)
+    return (names[-1].lower() if names else ""), tuple(modifiers)
+
+
+def _pg_new_type(cmd: Any) -> dict[str, Any]:
+    """The new type of an ALTER COLUMN ... TYPE, in SQL's words (`bigint`, `varchar(10)`)."""
+    name, modifiers = _type_name(getattr(getattr(cmd, "def_", None), "typeName", None))
+    if not name:
+        return {}
+    return {"new_type": _type_text(f"{name}({','.join(map(str, modifiers))})" if modifiers else name)}
+
+
+# PostgreSQL's internal type names (pglast) and sqlglot's spellings, as SQL writes them
+_TYPE_WORDS = {"int8": "bigint", "int4": "integer", "int": "integer", "int2": "smallint",
+               "float8": "double precision", "float4": "real", "bpchar": "char", "bool": "boolean",
+               "decimal": "numeric"}
+
+
+def _type_text(written: str) -> str:
+    name, bracket, rest = written.lower().replace(", ", ",").partition("(")
+    return _TYPE_WORDS.get(name, name) + bracket + rest
 
 
 def _pg_create_table(node: Any, text: str) -> list[SqlStatement]:
@@ -700,11 +843,34 @@ def _pg_dml(kind: str):
 
 
 def _pg_rename(node: Any, text: str) -> list[SqlStatement]:
-    """A column rename changes the column (as `alter_column` does); other renames are "other"."""
-    if _enum_name(node.renameType) == "OBJECT_COLUMN":
+    """A column rename changes the column (as `alter_column` does), a table rename is
+    `rename_table` (as `op.rename_table`); other renames are "other"."""
+    rename = _enum_name(node.renameType)
+    if rename == "OBJECT_COLUMN":
         return [SqlStatement(text=text, kind="alter_column", table=_range_name(node.relation),
-                             target=node.subname, parser="pglast")]
+                             target=node.subname, parser="pglast", action="rename")]
+    if rename == "OBJECT_TABLE":
+        return [SqlStatement(text=text, kind="rename_table", table=_range_name(node.relation),
+                             target=node.newname, parser="pglast", action="rename")]
     return [SqlStatement(text=text, kind="other", parser="pglast")]
+
+
+def _pg_index(node: Any, text: str) -> list[SqlStatement]:
+    return [SqlStatement(text=text, kind="create_index", table=_range_name(node.relation), target=node.idxname,
+                         parser="pglast", concurrently=bool(node.concurrent))]
+
+
+def _pg_named(kind: str, attribute: str):
+    """A statement creating an object that belongs to no table (a type, schema, extension...)."""
+    def handler(node: Any, text: str) -> list[SqlStatement]:
+        value = getattr(node, attribute, None)
+        if isinstance(value, tuple):  # a qualified name: (schema..., name)
+            value = getattr(value[-1], "sval", None) if value else None
+        elif isinstance(value, _PgNode):  # a RangeVar
+            value = value.relname
+        return [SqlStatement(text=text, kind=kind, target=value, parser="pglast")]
+
+    return handler
 
 
 def _pg_create_table_as(node: Any, text: str) -> list[SqlStatement]:
@@ -747,7 +913,13 @@ _PGLAST_HANDLERS = {
     "AlterPolicyStmt": _pg_policy("alter_policy"),
     "DoStmt": _pg_do,
     "CreateStmt": _pg_create_table,
-    "IndexStmt": _pg_relation("create_index", "relation", "idxname"),
+    "IndexStmt": _pg_index,
+    "CreateEnumStmt": _pg_named("create_type", "typeName"),
+    "CompositeTypeStmt": _pg_named("create_type", "typevar"),
+    "CreateDomainStmt": _pg_named("create_type", "domainname"),
+    "CreateSchemaStmt": _pg_named("create_schema", "schemaname"),
+    "CreateSeqStmt": _pg_named("create_sequence", "sequence"),
+    "CreateExtensionStmt": _pg_named("create_extension", "extname"),
     "ViewStmt": _pg_relation("create_view", "view"),
     "CreateTableAsStmt": _pg_create_table_as,
     "CreateFunctionStmt": _pg_function,
@@ -876,6 +1048,13 @@ _FRAGMENT_KINDS = tuple(
         (r"^DROP\s+INDEX\b", "drop_index"),
         (r"^DROP\s+(?:MATERIALIZED\s+)?VIEW\b", "drop_view"),
         (r"^DROP\s+POLICY\b", "drop_policy"),
+        (r"^DROP\s+(?:TYPE|DOMAIN)\b", "drop_type"),
+        (r"^DROP\s+(?:FUNCTION|ROUTINE)\b", "drop_function"),
+        (r"^DROP\s+PROCEDURE\b", "drop_procedure"),
+        (r"^DROP\s+SCHEMA\b", "drop_schema"),
+        (r"^DROP\s+SEQUENCE\b", "drop_sequence"),
+        (r"^DROP\s+EXTENSION\b", "drop_extension"),
+        (r"^DROP\s+TRIGGER\b", "drop_trigger"),
         (r"^TRUNCATE\b", "truncate"),
         (r"^ALTER\s+TABLE\b.*\b(?:DISABLE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\b", "disable_rls"),
         (r"^ALTER\s+TABLE\b.*\b(?:ENABLE|FORCE)\s+ROW\s+LEVEL\s+SECURITY\b", "enable_rls"),

@@ -23,11 +23,15 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index(
-        'ix_attribution_events_tenant_occurred_at',
-        'attribution_events',
-        ['tenant_id', 'occurred_at'],
-    )
+    # attribution_events takes writes all day: build the index without blocking them.
+    # CONCURRENTLY cannot run inside a transaction block, hence the autocommit block.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            'ix_attribution_events_tenant_occurred_at',
+            'attribution_events',
+            ['tenant_id', 'occurred_at'],
+            postgresql_concurrently=True,
+        )
 
 
 def downgrade():

@@ -26,12 +26,15 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "uq_attribution_events_tenant_idempotency_key",
-        "attribution_events",
-        ["tenant_id", "idempotency_key"],
-        unique=True,
-    )
+    # Built without blocking ingestion writes; CONCURRENTLY needs the autocommit block.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "uq_attribution_events_tenant_idempotency_key",
+            "attribution_events",
+            ["tenant_id", "idempotency_key"],
+            unique=True,
+            postgresql_concurrently=True,
+        )
 
 
 def downgrade() -> None:

@@ -39,6 +39,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         _create_index_concurrently()
     else:
+        # SQLite has no CONCURRENTLY and no concurrent writers in development.
         op.create_index(
             "ix_conversions_tenant_converted_at",
             "conversions",
