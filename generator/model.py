@@ -42,7 +42,7 @@ class Location:
 class Suppression:
     """Why a finding does not count: a bypass comment, a `govsite: disable` comment or config."""
 
-    kind: str  # "bypass" | "file" | "line" | "config"
+    kind: str  # "bypass" | "file" | "line" | "config" | "baseline" | "legacy"
     justification: str
     location: Optional[Location] = None
 
