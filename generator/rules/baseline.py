@@ -5,8 +5,8 @@ baseline file (`govsite baseline`), or names the last legacy revision in `legacy
 runs report those findings as suppressed (kind "baseline" or "legacy") and fail only on new ones.
 
 A baseline entry is a rule, a path and a fingerprint: a hash of the rule, the path, the message
-with its numbers taken out, and the statement the finding points at with comments and
-indentation taken out. Inserting lines above a finding, or editing another statement, leaves it
+with its numbers taken out, and the statement the finding points at without its comments,
+spacing, quote style and trailing commas. Inserting lines above a finding, or editing another statement, leaves it
 unchanged; the line number is not part of it. Entries that match no finding any more are
 reported as GOV807, so the file only shrinks.
 """
@@ -37,6 +37,8 @@ ABOUT = (
 _ENTRY_KEYS = ("rule", "path", "fingerprint", "what")
 _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 _NUMBER = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+_TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def fingerprints(findings: Sequence[Finding], repo: Repository) -> list[str]:
 
 
 def _statement(migration: Optional[Migration], line: int) -> str:
-    """The operation statement holding `line`, without comments and indentation ('' if none)."""
+    """The operation statement holding `line`, without its comments and layout ('' if none)."""
     if migration is None:
         return ""
     inner = [(a, b) for a, b in migration.statement_spans if a <= line <= b]
@@ -89,13 +91,12 @@ def _statement(migration: Optional[Migration], line: int) -> str:
     first, last = max(inner)  # the innermost statement starts last
     cuts = {c.line: c.column for c in migration.comments_between(first, last)}
     lines = migration.source.splitlines()[first - 1 : last]
-    kept = []
-    for number, text in enumerate(lines, start=first):
-        if number in cuts:
-            text = text[: cuts[number] - 1]
-        if text.strip():
-            kept.append(text.strip())
-    return "\n".join(kept)
+    kept = [
+        text[: cuts[number] - 1] if number in cuts else text
+        for number, text in enumerate(lines, start=first)
+    ]
+    compact = _SPACE.sub("", "".join(kept)).replace("'", '"')  # what a formatter changes
+    return _TRAILING_COMMA.sub("", compact)
 
 
 # --------------------------------------------------------------------------- the file
