@@ -115,7 +115,7 @@ def _write(root: Path, config: Config, findings: list[Finding], repo: Repository
     text = baseline_text([f for f in findings if f.rule != STALE], repo)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CommandError(f"cannot write {config.baseline}: {exc.strerror or exc}") from None
     return path

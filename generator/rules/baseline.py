@@ -34,6 +34,7 @@ ABOUT = (
     "Findings accepted when govsite was adopted: they are reported as suppressed, not failed. "
     "Fix them and run `govsite baseline --update` to drop their entries; never add entries by hand."
 )
+REWRITE = "; remove it and run `govsite baseline` to write it again"
 _ENTRY_KEYS = ("rule", "path", "fingerprint", "what")
 _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 _NUMBER = re.compile(r"\d+")
@@ -106,13 +107,8 @@ def baseline_text(findings: Sequence[Finding], repo: Repository) -> str:
     """The baseline file recording `findings`: sorted, one entry a line, the same bytes for
     the same findings, so a review sees exactly which entries went."""
     prints = fingerprints(findings, repo)
-    entries = sorted(
-        {(f.location.path, f.rule, fp, f.message) for f, fp in zip(findings, prints)}
-    )
-    lines = [
-        "    " + json.dumps(BaselineEntry(rule, path, fp, what).data(), ensure_ascii=False)
-        for path, rule, fp, what in entries
-    ]
+    entries = {BaselineEntry(f.rule, f.location.path, fp, f.message) for f, fp in zip(findings, prints)}
+    lines = ["    " + _entry_json(e) for e in sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint, e.what))]
     body = ",\n".join(lines)
     return (
         "{\n"
@@ -121,6 +117,16 @@ def baseline_text(findings: Sequence[Finding], repo: Repository) -> str:
         f'  "entries": [{chr(10) + body + chr(10) + "  " if lines else ""}]\n'
         "}\n"
     )
+
+
+def _entry_json(entry: BaselineEntry) -> str:
+    """One entry on one line; text UTF-8 cannot hold (an undecodable file name) as `\\u` escapes."""
+    text = json.dumps(entry.data(), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(entry.data())
+    return text
 
 
 def baseline_path(root: Path, config: Config) -> Path:
@@ -145,26 +151,27 @@ def read_baseline(root: Path, config: Config) -> Optional[Baseline]:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
     except UnicodeDecodeError:
-        raise ConfigError("is not UTF-8 text", shown) from None
+        raise ConfigError(f"is not UTF-8 text{REWRITE}", shown) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"is not valid JSON: {exc.msg} (column {exc.colno})", shown, exc.lineno) from None
+        raise ConfigError(f"is not valid JSON: {exc.msg} (column {exc.colno}){REWRITE}", shown, exc.lineno) from None
+    except RecursionError:
+        raise ConfigError(f"is nested too deeply to be a baseline file{REWRITE}", shown) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", shown) from None
     return Baseline(shown, _entries(data, text, shown))
 
 
 def _entries(data: Any, text: str, shown: str) -> tuple[BaselineEntry, ...]:
-    fix = "; write it again with `govsite baseline`"
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise ConfigError(f'must be a JSON object with an "entries" list{fix}', shown, 1)
+        raise ConfigError(f'must be a JSON object with an "entries" list{REWRITE}', shown, 1)
     if data.get("version") != VERSION:
-        raise ConfigError(f'"version" must be {VERSION}, not {data.get("version")!r}{fix}', shown, 1)
+        raise ConfigError(f'"version" must be {VERSION}, not {data.get("version")!r}{REWRITE}', shown, 1)
     lines = _entry_lines(text, len(data["entries"]))
     entries = []
     for item, line in zip(data["entries"], lines):
         problem = _entry_problem(item)
         if problem:
-            raise ConfigError(f"baseline entry {problem}{fix}", shown, line)
+            raise ConfigError(f"baseline entry {problem}{REWRITE}", shown, line)
         entries.append(BaselineEntry(item["rule"], item["path"], item["fingerprint"], item.get("what", ""), line))
     return tuple(entries)
 
