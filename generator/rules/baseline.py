@@ -198,14 +198,16 @@ def _entry_lines(text: str, count: int) -> list[int]:
     """The line each entry starts on, read with the JSON decoder from the `entries` list on."""
     decoder = json.JSONDecoder()
     found = re.search(r'"entries"\s*:\s*\[', text)
-    lines = []
+    lines: list[int] = []
     pos = found.end() if found else len(text)
+    line, counted = 1, 0
     try:
         while len(lines) < count:
             pos = _skip(text, pos, " \t\r\n,")
             _, end = decoder.raw_decode(text, pos)
-            lines.append(text.count("\n", 0, pos) + 1)
-            pos = end
+            line += text.count("\n", counted, pos)
+            lines.append(line)
+            pos = counted = end
     except (ValueError, IndexError):
         pass
     return lines + [1] * (count - len(lines))
