@@ -6,9 +6,9 @@ runs report those findings as suppressed (kind "baseline" or "legacy") and fail 
 
 A baseline entry is a rule, a path and a fingerprint: a hash of the rule, the path, the message
 with its numbers taken out, and the statement the finding points at without its comments,
-spacing, quote style and trailing commas. Inserting lines above a finding, or editing another statement, leaves it
-unchanged; the line number is not part of it. Entries that match no finding any more are
-reported as GOV807, so the file only shrinks.
+spacing, quote style and trailing commas. The line number is not part of it, so inserting lines
+above a finding, reformatting it or editing another statement leaves it accepted. Entries that
+match no finding any more are reported as GOV807, so the file only shrinks.
 """
 
 from __future__ import annotations
@@ -72,9 +72,8 @@ def fingerprints(findings: Sequence[Finding], repo: Repository) -> list[str]:
     result = [""] * len(findings)
     for i in order:
         f = findings[i]
-        key = "\0".join(
-            (f.rule, f.location.path, _NUMBER.sub("#", f.message), _statement(migrations.get(f.location.path), f.location.line))
-        )
+        statement = _statement(migrations.get(f.location.path), f.location.line)
+        key = "\0".join((f.rule, f.location.path, _NUMBER.sub("#", f.message), statement))
         count = seen[key] = seen.get(key, 0) + 1
         if count > 1:
             key += f"\0{count}"
@@ -108,7 +107,8 @@ def baseline_text(findings: Sequence[Finding], repo: Repository) -> str:
     the same findings, so a review sees exactly which entries went."""
     prints = fingerprints(findings, repo)
     entries = {BaselineEntry(f.rule, f.location.path, fp, f.message) for f, fp in zip(findings, prints)}
-    lines = ["    " + _entry_json(e) for e in sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint, e.what))]
+    ordered = sorted(entries, key=lambda e: (e.path, e.rule, e.fingerprint, e.what))
+    lines = ["    " + _entry_json(e) for e in ordered]
     body = ",\n".join(lines)
     return (
         "{\n"
@@ -153,7 +153,8 @@ def read_baseline(root: Path, config: Config) -> Optional[Baseline]:
     except UnicodeDecodeError:
         raise ConfigError(f"is not UTF-8 text{REWRITE}", shown) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"is not valid JSON: {exc.msg} (column {exc.colno}){REWRITE}", shown, exc.lineno) from None
+        problem = f"is not valid JSON: {exc.msg} (column {exc.colno}){REWRITE}"
+        raise ConfigError(problem, shown, exc.lineno) from None
     except RecursionError:
         raise ConfigError(f"is nested too deeply to be a baseline file{REWRITE}", shown) from None
     except OSError as exc:
@@ -172,7 +173,8 @@ def _entries(data: Any, text: str, shown: str) -> tuple[BaselineEntry, ...]:
         problem = _entry_problem(item)
         if problem:
             raise ConfigError(f"baseline entry {problem}{REWRITE}", shown, line)
-        entries.append(BaselineEntry(item["rule"], item["path"], item["fingerprint"], item.get("what", ""), line))
+        what = item.get("what", "")
+        entries.append(BaselineEntry(item["rule"], item["path"], item["fingerprint"], what, line))
     return tuple(entries)
 
 
@@ -256,8 +258,8 @@ def _apply(findings: list[Finding], repo: Repository, baseline: Baseline, config
         matches = waiting.get((f.rule, f.location.path, fp))
         if matches:
             entry = matches.pop(0)
-            why = f"recorded in {baseline.path}"
-            result[i] = replace(f, suppression=Suppression("baseline", why, Location(baseline.path, entry.line)))
+            where = Location(baseline.path, entry.line)
+            result[i] = replace(f, suppression=Suppression("baseline", f"recorded in {baseline.path}", where))
     severity = config.severity_for(STALE, CATALOG[STALE].severity)
     if severity is not None:
         for entry in sorted((e for left in waiting.values() for e in left), key=lambda e: e.line):
