@@ -25,8 +25,9 @@ from ..terminal import Status
 DESCRIPTION = """\
 Read the repository (statically: migration code is never imported or run), check it against
 every policy rule, and report the findings. Suppressed findings (a `# CI:DESTRUCTIVE_OK` bypass,
-a `# govsite: disable=CODE` comment) never fail the run; the json and sarif formats list them
-with their justification."""
+a `# govsite: disable=CODE` comment, an entry of the baseline file, a migration at or before
+`legacy_until`) never fail the run; the json and sarif formats list them with their
+justification."""
 
 EPILOG = """\
 formats:

@@ -242,8 +242,12 @@ class _Build:
                 self.notes.append(f"{release.tag}: skipped, {exc}")
                 return None
             config = release_config(tree, self.root, self.config_file, release.tag, self.notes)
-            analysis = analyse(tree, config, say, history_from=(self.root, release.sha),
-                               cache=self.cache)
+            try:
+                analysis = analyse(tree, config, say, history_from=(self.root, release.sha),
+                                   cache=self.cache)
+            except ConfigError as exc:  # its baseline file or legacy_until: only dev can fail
+                self.notes.append(f"{release.tag}: skipped, {str(exc).replace(str(tree), release.tag)}")
+                return None
             say(f"building site ({len(analysis.pages)} pages)…")
             try:
                 build_site(tree, staging / release.tag, analysis, enforce=False,

@@ -25,6 +25,7 @@ import posixpath
 import re
 import tokenize
 from pathlib import Path
+from datetime import date
 from typing import Optional
 
 from ..cache import ParseCache, content_digest, content_key
@@ -42,6 +43,8 @@ from ..paths import inside
 from .children import tie_to_parent
 from .files import decode, find_files, left_to_report, read_bytes, read_text
 from .header import (
+    alembic_message,
+    create_day,
     parse_alembic_docstring,
     parse_bypass,
     parse_comment_header,
@@ -397,6 +400,8 @@ class _MigrationReader:
             source=self.source.text,
             suppressions=self._suppressions(comments),
             statement_spans=spans,
+            message=alembic_message(self.docstring) if self.docstring else None,
+            created=self._created(),
         )
         return migration, self.findings
 
@@ -457,6 +462,11 @@ class _MigrationReader:
         if not self.docstring:
             return {}
         return parse_alembic_docstring(self.docstring, self.docstring_line)
+
+    def _created(self) -> Optional[date]:
+        """The day of the docstring's `Create Date:`, for files git cannot date."""
+        value = self._alembic_docstring.get("Create Date")
+        return create_day(value[0]) if value else None
 
     def _revision(self) -> tuple[Optional[str], int]:
         stmt = self.assignments.get("revision")
