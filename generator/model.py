@@ -241,6 +241,7 @@ class Migration:
     source: str = ""  # decoded text, for the site's source view
     suppressions: tuple[tuple[str, int], ...] = ()  # (rule code, line); line 0 = whole file
     statement_spans: tuple[tuple[int, int], ...] = ()  # (first, last) line of each statement
+    environment: str = ""  # the migration environment's name; "" when the repository has one
 
     @property
     def is_merge(self) -> bool:

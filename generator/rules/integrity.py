@@ -231,6 +231,69 @@ def configured_locations(config: Config) -> Iterable[tuple[str, str]]:
 
 
 document(
+    "GOV805",
+    """
+    ## What it does
+    Reports a run that found no migration to check: no `alembic.ini` or `[tool.alembic]`
+    names a folder holding revision files, no `.py` file in the repository assigns `revision`
+    and `down_revision` (virtualenvs, `node_modules`, build output and hidden folders are not
+    searched), or the `migrations` globs in `govsite.toml` match nothing. It is reported on the
+    file that says where migrations are (else on the repository root). A repository that has no
+    migrations yet says so with `expect_migrations = false`.
+
+    ## Why is this bad?
+    A governance check that passes on nothing reports 100 % compliance for a repository it never
+    read. A layout govsite does not recognise must fail loudly, not pass.
+
+    ## Example
+    Migrations in `backend/db/versions/`, with `script_location` set in Python by the
+    application and no `alembic.ini`, and a `govsite.toml` whose `migrations` glob has a typo:
+    ```toml
+    migrations = ["backend/db/version/*.py"]
+    ```
+
+    ## Use instead
+    ```toml
+    migrations = ["backend/db/versions"]
+    ```
+    """,
+)
+
+
+document(
+    "GOV806",
+    """
+    ## What it does
+    Reports a folder of `.py` files that assign `revision` and `down_revision` (revision files)
+    which the migration configuration does not read, once per folder, on its first file, naming
+    the option that would read it: `recursive_version_locations = true` for a sub-folder of a
+    versions folder, `version_locations` in the `alembic.ini` (or `[tool.alembic]`) that
+    configures the environment, or `migrations` in `govsite.toml` when that is set.
+
+    ## Why is this bad?
+    Revision files outside the configured folders are either run by Alembic through a setting
+    govsite did not see, and then go unchecked, or they are left over and mislead reviewers.
+    Either way the checks would pass without having read them.
+
+    ## Example
+    ```ini
+    # backend/alembic.ini
+    [alembic]
+    script_location = %(here)s/alembic
+    ```
+    with revisions in `backend/alembic/versions/2024/` and `backend/alembic/versions/2025/`.
+
+    ## Use instead
+    ```ini
+    [alembic]
+    script_location = %(here)s/alembic
+    recursive_version_locations = true
+    ```
+    """,
+)
+
+
+document(
     "GOV701",
     """
     ## What it does
