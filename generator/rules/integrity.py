@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..config import Config
-from ..graph import RevisionGraph
+from ..graph import RevisionGraph, environment_graphs
 from ..model import Finding, Location, Migration
 from ..sources.files import leaves_repository
 from .base import Context, document, rule
@@ -90,15 +90,16 @@ def _cycle_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
         )
 
 
-def _head_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
+def _head_findings(ctx: Context, graph: RevisionGraph, environment: str) -> Iterable[Finding]:
     if ctx.config.allow_multiple_heads or len(graph.heads) < 2:
         return
     first = graph.by_revision[graph.heads[0]]
     listed = listing([f"{rev} ({graph.by_revision[rev].path})" for rev in graph.heads])
+    whose = f"the revision graph of '{environment}'" if environment else "the revision graph"
     yield ctx.finding(
         "GOV801",
         _at_revision(first),
-        f"the revision graph has {len(graph.heads)} heads: {listed}; add a merge migration "
+        f"{whose} has {len(graph.heads)} heads: {listed}; add a merge migration "
         "(alembic merge heads) or set allow_multiple_heads",
     )
 
@@ -118,6 +119,9 @@ def revision_graph_invalid(ctx: Context) -> Iterable[Finding]:
     - a cycle (once per cycle, on the member with the smallest path, listing the members);
     - more than one head, unless `allow_multiple_heads` is set (once, on the first head by
       path, listing all heads).
+
+    Each migration environment (see "Where govsite finds migrations") is its own graph: two
+    environments of a monorepo may use the same revision id, and each has its own head.
 
     ## Why is this bad?
     Alembic refuses to upgrade a graph with these faults, or picks an order nobody reviewed. A
@@ -148,12 +152,12 @@ def revision_graph_invalid(ctx: Context) -> Iterable[Finding]:
     ```
     or add a merge revision with `down_revision = ("b2", "c3")`.
     """
-    graph = RevisionGraph(ctx.repo.migrations)
-    yield from _reserved_character_findings(ctx, graph)
-    yield from _duplicate_findings(ctx, graph)
-    yield from _missing_findings(ctx, graph)
-    yield from _cycle_findings(ctx, graph)
-    yield from _head_findings(ctx, graph)
+    for name, graph in environment_graphs(ctx.repo.migrations).items():
+        yield from _reserved_character_findings(ctx, graph)
+        yield from _duplicate_findings(ctx, graph)
+        yield from _missing_findings(ctx, graph)
+        yield from _cycle_findings(ctx, graph)
+        yield from _head_findings(ctx, graph, name)
 
 
 document(
