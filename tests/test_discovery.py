@@ -37,21 +37,22 @@ def read(root: Path, config: Config = Config()):
     return sorted(m.path for m in migrations), sorted((f.rule, f.location.path) for f in findings)
 
 
-def alembic_revisions(ini: Path) -> set[str]:
-    """Every revision id `alembic history` lists, run beside the configuration as a team runs it."""
+def alembic(ini: Path, command: str) -> str:
+    """The output of a real `alembic` command, run beside the configuration as a team runs it."""
     result = subprocess.run(
-        [*ALEMBIC, "-c", ini.name, "history"], cwd=ini.parent, capture_output=True, text=True, timeout=120
+        [*ALEMBIC, "-c", ini.name, command], cwd=ini.parent, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    return set(re.findall(r"-> (\w+)", result.stdout)) | set(re.findall(r"^<base> -> (\w+)", result.stdout, re.M))
+    return result.stdout
+
+
+def alembic_revisions(ini: Path) -> set[str]:
+    """Every revision id `alembic history` lists."""
+    return set(re.findall(r"-> (\w+)", alembic(ini, "history")))
 
 
 def alembic_heads(ini: Path) -> set[str]:
-    result = subprocess.run(
-        [*ALEMBIC, "-c", ini.name, "heads"], cwd=ini.parent, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
+    return {line.split()[0] for line in alembic(ini, "heads").splitlines() if line.strip()}
 
 
 ENV_PY = "from alembic import context\n"  # never run: the layout only needs the file

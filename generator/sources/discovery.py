@@ -44,6 +44,7 @@ UNREADABLE = "GOV802"
 _ASSIGNS_REVISION = re.compile(rb"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 _ASSIGNS_DOWN_REVISION = re.compile(rb"^down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 # A value filled in by a program (`{alembic_dir}`, `${DIR}`, `%(name)s` other than `here`).
+_HERE = "\x00here\x00"  # stands for %(here)s while the parser fills in the other names
 _TEMPLATED = re.compile(r"\{[^}]*\}|\$\{?\w|%\((?!here\))\w+\)s")
 
 
@@ -156,7 +157,9 @@ def _listing(root: Path, folder: str) -> tuple[list[str], list[str]]:
         with os.scandir(root / folder if folder else root) as entries:
             for entry in entries:
                 name = entry.name
-                if entry.is_symlink():
+                if entry.is_symlink():  # a linked file is read (and reported when it leads out)
+                    if not entry.is_dir():
+                        files.append(name)
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     if not name.startswith(".") and name not in SKIPPED_FOLDERS:
@@ -207,7 +210,7 @@ def _alembic_environments(root: Path, walk: _Walk, findings: list[Finding]) -> l
     return _unique(environments)
 
 
-def _main_sections(parser: configparser.RawConfigParser, rel: str) -> list[str]:
+def _main_sections(parser: configparser.ConfigParser, rel: str) -> list[str]:
     """`[alembic]`, and other sections a team selects with `alembic -n NAME` (those that name a
     script_location); an `alembic.ini` without any is still read through its `[alembic]`."""
     sections = [s for s in parser.sections() if parser.has_option(s, "script_location")]
@@ -226,14 +229,28 @@ class _IniOptions:
         """(value, where it is written); a `[tool.alembic]` value is returned as TOML gave it."""
         if self.parser.has_option(self.section, name):
             line = _option_line(self.text, self.section, name)
-            return self.parser.get(self.section, name), f"{self.rel}:{line}"
+            return _interpolated(self.parser, self.section, name), f"{self.rel}:{line}"
         if self.toml is not None and name in self.toml:
             return self.toml[name], f"{posixpath.join(posixpath.dirname(self.rel), 'pyproject.toml')} [tool.alembic]"
         return None, self.rel
 
-    def flag(self, name: str) -> bool:
-        value, _ = self.get(name)
+    def flag(self, name: str, findings: list[Finding]) -> bool:
+        value, source = self.get(name)
+        if value is not None and not isinstance(value, (bool, str)):
+            findings.append(finding(UNREADABLE, _location(source), f"{name} must be true or false, not {value!r}; read as false"))
+        elif isinstance(value, str) and "[tool.alembic]" in source:
+            findings.append(finding(UNREADABLE, _location(source), f"{name} must be true or false, not {value!r}; read as false"))
         return value is True or value == "true"  # Alembic compares the ini text with "true"
+
+
+def _interpolated(parser: configparser.ConfigParser, section: str, name: str) -> str:
+    """An option with `%(name)s` filled in as Alembic's ConfigParser fills it, `%(here)s` and a
+    literal `%` kept as written (`_resolve` reads them); the raw text when it cannot be."""
+    try:
+        value = parser.get(section, name).replace("%", "%%")
+    except configparser.Error:
+        return parser.get(section, name, raw=True)
+    return value.replace(_HERE, "%(here)s")
 
 
 class _TomlOptions(_IniOptions):
@@ -255,12 +272,14 @@ def _environment(root: Path, here: str, options: _IniOptions, findings: list[Fin
         if script_folder is None:
             return None
         locations, source = (_join(script_folder, "versions"),), script_source
+    elif not locations:
+        return None  # every folder refused, with a finding each
     url, _ = options.get("sqlalchemy.url")
     return MigrationEnvironment(
         name="",
         script_location=script_folder,
         version_locations=locations,
-        recursive=options.flag("recursive_version_locations"),
+        recursive=options.flag("recursive_version_locations", findings),
         source=source,
         sql_dialect=dialect_of_url(url if isinstance(url, str) else None),
     )
@@ -285,13 +304,14 @@ def _version_locations(root: Path, here: str, options, findings) -> tuple[Option
         return None, source
     if isinstance(value, list):
         entries = [v for v in value if isinstance(v, str)]
+        if len(entries) < len(value):
+            findings.append(finding(UNREADABLE, _location(source), "version_locations must be a list of folders (strings); the others are not read"))
     elif isinstance(value, str):
         entries = split_locations(value, options.get("path_separator")[0] or options.get("version_path_separator")[0])
     else:
         return None, source
     folders = [_resolve(root, here, entry, source, "version_locations", findings) for entry in entries]
-    kept = tuple(dict.fromkeys(f for f in folders if f is not None))
-    return (kept or None), source
+    return tuple(dict.fromkeys(f for f in folders if f is not None)), source
 
 
 def split_locations(value: str, separator: Any) -> list[str]:
@@ -348,12 +368,12 @@ def _package_folder(root: Path, here: str, package: str, rest: str) -> Optional[
 # --------------------------------------------------------------------------- files that configure
 
 
-def _ini(root: Path, rel: str, findings: list[Finding]) -> Optional[configparser.RawConfigParser]:
+def _ini(root: Path, rel: str, findings: list[Finding]) -> Optional[configparser.ConfigParser]:
     text, problem = read_text(root, rel, UNREADABLE)
     if text is None:
         findings.append(problem)
         return None
-    parser = configparser.RawConfigParser(strict=False)
+    parser = configparser.ConfigParser(defaults={"here": _HERE}, strict=False)
     try:
         parser.read_string(text.text, source=rel)
     except configparser.Error as exc:
@@ -538,6 +558,13 @@ def _nothing_found(root: Path, environments, walk: _Walk, config: Config) -> Fin
             where = Location(_config_file(root))
         folders = ", ".join(f"'{loc}'" for e in environments for loc in e.version_locations)
         message = f"no migrations found: {folders} hold{'s' if len(folders.split(', ')) == 1 else ''} no revision file"
+    elif walk.ini_files:
+        where = Location(walk.ini_files[0])
+        names = ", ".join(walk.ini_files[:3]) + (" ..." if len(walk.ini_files) > 3 else "")
+        message = (
+            f"no migrations found: {names} name{'s' if len(walk.ini_files) == 1 else ''} no readable "
+            "migration folder, and no .py file assigns revision and down_revision"
+        )
     else:
         where = Location(_config_file(root))
         message = (
