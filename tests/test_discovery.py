@@ -343,3 +343,16 @@ def test_configured_globs_win_over_alembic_ini(git_repo):
     [env] = discover(root, Config(migrations=("alembic/versions/a1.py",))).environments
     assert env.source == "govsite.toml migrations"
     assert read(root, Config(migrations=("alembic/versions/a1.py",))) == (["alembic/versions/a1.py"], [])
+
+
+def test_migration_index_names_the_environment_only_when_there_are_several(git_repo, tmp_path):
+    def index(files) -> str:
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        result = govsite("generate", str(git_repo(files)), "--out", str(out))
+        assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+        return (out / "governance" / "migrations" / "index.md").read_text(encoding="utf-8")
+
+    several = index(MONOREPO)
+    assert "| ID | Environment | Title |" in several
+    assert several.count("| services/billing/alembic |") == 2 and several.count("| services/users/alembic |") == 1
+    assert "Environment" not in index({"alembic/versions/a1.py": migration("a1")})
