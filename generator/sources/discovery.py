@@ -21,7 +21,7 @@ import os
 import posixpath
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -197,14 +197,15 @@ def _alembic_environments(root: Path, walk: _Walk, findings: list[Finding]) -> l
             continue
         text = read_text(root, rel, UNREADABLE)[0]
         for section in _main_sections(parser, rel):
-            options = _IniOptions(parser, section, rel, text.text if text else "", tomls.get(here))
+            options = _Options(parser, section, rel, text.text if text else "", tomls.get(here))
             env = _environment(root, here, options, findings)
             if env is not None:
                 environments.append(env)
     ini_folders = {posixpath.dirname(rel) for rel in walk.ini_files}
     for here, table in sorted(tomls.items()):
         if here not in ini_folders:
-            env = _environment(root, here, _TomlOptions(table, _join(here, "pyproject.toml")), findings)
+            alone = _Options(configparser.ConfigParser(), "alembic", _join(here, "pyproject.toml"), "", table)
+            env = _environment(root, here, alone, findings)
             if env is not None:
                 environments.append(env)
     return _unique(environments)
@@ -219,8 +220,9 @@ def _main_sections(parser: configparser.ConfigParser, rel: str) -> list[str]:
     return sections
 
 
-class _IniOptions:
-    """The options of one section, with `[tool.alembic]` beside it as Alembic's fallback."""
+class _Options:
+    """The options of one ini section, with `[tool.alembic]` beside it as Alembic's fallback
+    (an empty parser for a `[tool.alembic]` alone)."""
 
     def __init__(self, parser, section: str, rel: str, text: str, toml: Optional[dict]):
         self.parser, self.section, self.rel, self.text, self.toml = parser, section, rel, text, toml
@@ -236,10 +238,10 @@ class _IniOptions:
 
     def flag(self, name: str, findings: list[Finding]) -> bool:
         value, source = self.get(name)
-        if value is not None and not isinstance(value, (bool, str)):
-            findings.append(finding(UNREADABLE, _location(source), f"{name} must be true or false, not {value!r}; read as false"))
-        elif isinstance(value, str) and "[tool.alembic]" in source:
-            findings.append(finding(UNREADABLE, _location(source), f"{name} must be true or false, not {value!r}; read as false"))
+        from_toml = "[tool.alembic]" in source
+        if value is not None and not isinstance(value, bool if from_toml else str):
+            message = f"{name} must be true or false, not {value!r}; read as false"
+            findings.append(finding(UNREADABLE, _location(source), message))
         return value is True or value == "true"  # Alembic compares the ini text with "true"
 
 
@@ -253,15 +255,7 @@ def _interpolated(parser: configparser.ConfigParser, section: str, name: str) ->
     return value.replace(_HERE, "%(here)s")
 
 
-class _TomlOptions(_IniOptions):
-    def __init__(self, table: dict, rel: str):
-        self.table, self.rel = table, rel
-
-    def get(self, name: str) -> tuple[Optional[Any], str]:
-        return self.table.get(name), f"{self.rel} [tool.alembic]"
-
-
-def _environment(root: Path, here: str, options: _IniOptions, findings: list[Finding]) -> Optional[MigrationEnvironment]:
+def _environment(root: Path, here: str, options: _Options, findings: list[Finding]) -> Optional[MigrationEnvironment]:
     """The environment one configuration describes, or None (with a finding when it points
     nowhere readable)."""
     script, script_source = options.get("script_location")
@@ -305,7 +299,8 @@ def _version_locations(root: Path, here: str, options, findings) -> tuple[Option
     if isinstance(value, list):
         entries = [v for v in value if isinstance(v, str)]
         if len(entries) < len(value):
-            findings.append(finding(UNREADABLE, _location(source), "version_locations must be a list of folders (strings); the others are not read"))
+            message = "version_locations must be a list of folders (strings); the others are not read"
+            findings.append(finding(UNREADABLE, _location(source), message))
     elif isinstance(value, str):
         entries = split_locations(value, options.get("path_separator")[0] or options.get("version_path_separator")[0])
     else:
@@ -378,7 +373,8 @@ def _ini(root: Path, rel: str, findings: list[Finding]) -> Optional[configparser
         parser.read_string(text.text, source=rel)
     except configparser.Error as exc:
         line = getattr(exc, "lineno", None) or 1
-        findings.append(finding(UNREADABLE, Location(rel, line), f"cannot read {posixpath.basename(rel)}: {exc.message}"))
+        message = f"cannot read {posixpath.basename(rel)}: {exc.message}"
+        findings.append(finding(UNREADABLE, Location(rel, line), message))
         return None
     return parser
 
@@ -477,20 +473,14 @@ def _named(environments: list[MigrationEnvironment]) -> list[MigrationEnvironmen
         name = env.script_location or env.version_locations[0] or "."
         if name in named:
             name = f"{name} ({env.source})"
-        named[name] = MigrationEnvironment(name, *_fields(env)[1:])
+        named[name] = replace(env, name=name)
     return [named[name] for name in sorted(named)]
-
-
-def _fields(env: MigrationEnvironment) -> tuple:
-    return (env.name, env.script_location, env.version_locations, env.recursive, env.source, env.sql_dialect)
 
 
 def _with_dialect(env: MigrationEnvironment, config: Config) -> MigrationEnvironment:
     """The dialect govsite.toml sets for this environment wins over the one of its URL."""
     chosen = config.environments.get(env.name or env.script_location or "", {}).get("sql_dialect")
-    if chosen is None or chosen == env.sql_dialect:
-        return env
-    return MigrationEnvironment(env.name, env.script_location, env.version_locations, env.recursive, env.source, chosen)
+    return env if chosen is None else replace(env, sql_dialect=chosen)
 
 
 def environment_dialect(env: MigrationEnvironment, config: Config) -> str:
@@ -540,8 +530,9 @@ def _remedy(folder: str, environments, config: Config) -> str:
                 return f"set recursive_version_locations = true in {_file_of(env.source)}"
     configured = [env for env in environments if env.source != "found by content"]
     if configured:
-        return f"add it to version_locations in {_file_of(configured[0].source)}, or list it in migrations in govsite.toml"
-    return f"list it in migrations in govsite.toml"
+        where = _file_of(configured[0].source)
+        return f"add it to version_locations in {where}, or list it in migrations in govsite.toml"
+    return "list it in migrations in govsite.toml"
 
 
 def _file_of(source: str) -> str:
@@ -556,8 +547,8 @@ def _nothing_found(root: Path, environments, walk: _Walk, config: Config) -> Fin
         where = _location(env.source) if env.source != "found by content" else Location(env.version_locations[0])
         if env.source == "govsite.toml migrations":
             where = Location(_config_file(root))
-        folders = ", ".join(f"'{loc}'" for e in environments for loc in e.version_locations)
-        message = f"no migrations found: {folders} hold{'s' if len(folders.split(', ')) == 1 else ''} no revision file"
+        folders = [f"'{loc}'" for e in environments for loc in e.version_locations]
+        message = f"no migrations found: {', '.join(folders)} hold{'s' if len(folders) == 1 else ''} no revision file"
     elif walk.ini_files:
         where = Location(walk.ini_files[0])
         names = ", ".join(walk.ini_files[:3]) + (" ..." if len(walk.ini_files) > 3 else "")
@@ -592,4 +583,12 @@ def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-__all__ = ["Discovery", "MigrationEnvironment", "discover", "environment_files", "environment_dialect", "dialect_of_url", "split_locations"]
+__all__ = [
+    "Discovery",
+    "MigrationEnvironment",
+    "dialect_of_url",
+    "discover",
+    "environment_dialect",
+    "environment_files",
+    "split_locations",
+]
