@@ -60,6 +60,8 @@ _TABLE = (
     ("GOV802", "migration-unparseable", E, None, "A migration file cannot be read or parsed."),
     ("GOV803", "dynamic-sql-unverified", W, 2, "Raw SQL built at run time cannot be verified statically."),
     ("GOV804", "input-unreadable", E, None, "An ADR, exceptions register, policy document or CI file cannot be read."),
+    ("GOV805", "no-migrations-found", E, None, "No migration was found anywhere, and the configuration does not say there are none."),
+    ("GOV806", "migrations-outside-configuration", E, None, "Revision files sit in a folder the migration configuration does not read."),
     ("GOV807", "baseline-entry-stale", W, None, "A baseline entry matches no finding any more."),
     ("GOV901", "policy-review-overdue", W, None, "A policy document is past its Next Review date."),
 )

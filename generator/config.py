@@ -67,7 +67,11 @@ class Config:
     """Every option of the tool. Field names are the keys of `govsite.toml`."""
 
     # where inputs live (globs relative to the repository root)
-    migrations: tuple[str, ...] = ()  # empty: alembic.ini's script_location, else alembic/versions
+    migrations: tuple[str, ...] = ()  # empty: found as Alembic finds them (sources.discovery)
+    # discovery: a run that reads no migration fails (GOV805) unless this says none exist yet;
+    # `[environments."backend/alembic"] sql_dialect = "mysql"` sets one environment's dialect
+    expect_migrations: bool = True
+    environments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     adrs: tuple[str, ...] = ("docs/adr/*.md",)
     exceptions: str = "db/schema/EXCEPTIONS.md"
     policies: tuple[str, ...] = ("docs/**/RUNBOOK-*.md", "db/schema/CHANGE_CONTROL.md")
@@ -176,7 +180,9 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         return _allowed_values(value, fail)
     if key == "severity":
         return _severities(value, source, fail)
-    if key == "allow_multiple_heads":
+    if key == "environments":
+        return _environments(value, source, fail)
+    if key in ("allow_multiple_heads", "expect_migrations"):
         if not isinstance(value, bool):
             raise fail("true or false")
         return value
@@ -212,6 +218,25 @@ def _allowed_values(value: Any, fail) -> dict[str, tuple[str, ...]]:
             raise fail(expected)
         merged[str(k)] = tuple(v)
     return merged
+
+
+def _environments(value: Any, source: str, fail) -> dict[str, dict[str, str]]:
+    """Per migration environment settings, keyed by its name (its script_location)."""
+    expected = 'a table of environments, like [environments."backend/alembic"] sql_dialect = "mysql"'
+    if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
+        raise fail(expected)
+    settings: dict[str, dict[str, str]] = {}
+    for name, options in value.items():
+        unknown = sorted(set(options) - {"sql_dialect"})
+        if unknown:
+            raise ConfigError(f"option 'environments': {name!r} has unknown setting '{unknown[0]}' (known: sql_dialect)", source)
+        dialect = options.get("sql_dialect")
+        if dialect is not None:
+            if not isinstance(dialect, str) or not dialect.strip():
+                raise ConfigError(f"option 'environments': {name!r} sql_dialect must be a non-empty string", source)
+            dialect = _sql_dialect(dialect, fail)
+        settings[str(name).strip("/")] = {"sql_dialect": dialect} if dialect else {}
+    return settings
 
 
 def _severities(value: Any, source: str, fail) -> dict[str, str]:

@@ -159,7 +159,16 @@ class RevisionGraph:
         return self.by_revision[revision].path
 
 
-__all__ = ["MissingTarget", "RevisionGraph"]
+def environment_graphs(migrations: Iterable[Migration]) -> dict[str, RevisionGraph]:
+    """One graph per migration environment, by name: each has its own heads and bases, and
+    two environments may use the same revision id (a monorepo's services share no history)."""
+    groups: dict[str, list[Migration]] = {}
+    for m in migrations:
+        groups.setdefault(m.environment, []).append(m)
+    return {name: RevisionGraph(members) for name, members in sorted(groups.items())}
+
+
+__all__ = ["MissingTarget", "RevisionGraph", "environment_graphs"]
 
 
 def strongly_connected(nodes: Iterable[T], successors: Callable[[T], Iterable[T]]) -> list[list[T]]:

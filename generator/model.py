@@ -260,6 +260,7 @@ class Migration:
     statement_spans: tuple[tuple[int, int], ...] = ()  # (first, last) line of each statement
     message: Optional[str] = None  # the docstring's first line, as `alembic revision -m` wrote it
     created: Optional[date] = None  # the day of the docstring's `Create Date:`
+    environment: str = ""  # the migration environment's name; "" when the repository has one
 
     @property
     def is_merge(self) -> bool:

@@ -63,7 +63,8 @@ def test_script_location_from_alembic_ini_with_here(make_repo):
         "alembic/versions/ignored.py": migration("zz"),
     })
     migrations, findings = read_migrations(root, Config())
-    assert [m.path for m in migrations] == ["db/migrations/versions/a1.py"] and findings == []
+    assert [m.path for m in migrations] == ["db/migrations/versions/a1.py"]
+    assert [(f.rule, f.location.path) for f in findings] == [("GOV806", "alembic/versions/ignored.py")]
 
 
 def test_version_locations_allow_several_directories(make_repo):
@@ -81,7 +82,7 @@ def test_alembic_ini_pointing_outside_or_nowhere_is_reported(make_repo):
     root = make_repo({"alembic.ini": "[alembic]\nscript_location = ../elsewhere\n\n[second]\nscript_location = missing\n"})
     _, findings = read_migrations(root, Config())
     assert [(f.rule, f.location.path, f.location.line) for f in findings] == [
-        ("GOV802", "alembic.ini", 2), ("GOV802", "alembic.ini", 5)]
+        ("GOV802", "alembic.ini", 2), ("GOV802", "alembic.ini", 5), ("GOV805", "alembic.ini", 1)]
     assert "outside the repository" in findings[0].message
 
 

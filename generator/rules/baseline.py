@@ -23,7 +23,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from ..catalog import CATALOG, finding
 from ..config import Config, ConfigError
-from ..graph import RevisionGraph
+from ..graph import RevisionGraph, environment_graphs
 from ..model import Finding, Location, Migration, Repository, Suppression
 from ..paths import inside
 from .base import document
@@ -280,20 +280,26 @@ def legacy_revisions(repo: Repository, config: Config) -> dict[str, str]:
     """
     if not config.legacy_until:
         return {}
-    graph = RevisionGraph(repo.migrations)
+    graphs = list(environment_graphs(repo.migrations).values())
     legacy: dict[str, str] = {}
-    todo = [_known_revision(graph, rev) for rev in config.legacy_until]
-    while todo:
-        node = graph.get(todo.pop())
-        if node is None or node.path in legacy:
-            continue
-        legacy[node.path] = node.revision or ""
-        todo.extend(node.down_revisions)
+    for wanted in config.legacy_until:
+        starts = [(g, rev) for g in graphs if (rev := _known_revision(g, wanted)) is not None]
+        if not starts:
+            raise ConfigError(f"option 'legacy_until': no migration has the revision {wanted!r}")
+        for graph, revision in starts:  # the same id in two environments cuts off both
+            todo = [revision]
+            while todo:
+                node = graph.get(todo.pop())
+                if node is None or node.path in legacy:
+                    continue
+                legacy[node.path] = node.revision or ""
+                todo.extend(node.down_revisions)
     return legacy
 
 
-def _known_revision(graph: RevisionGraph, revision: str) -> str:
-    """`revision`, or the one revision it is a prefix of (as Alembic accepts)."""
+def _known_revision(graph: RevisionGraph, revision: str) -> Optional[str]:
+    """`revision`, or the one revision it is a prefix of (as Alembic accepts); None when the
+    graph has neither."""
     if graph.get(revision) is not None:
         return revision
     candidates = sorted(r for r in graph.by_revision if r.startswith(revision))
@@ -304,7 +310,7 @@ def _known_revision(graph: RevisionGraph, revision: str) -> str:
             f"option 'legacy_until': {revision!r} is the start of several revisions "
             f"({', '.join(candidates[:5])}); write the whole revision id"
         )
-    raise ConfigError(f"option 'legacy_until': no migration has the revision {revision!r}")
+    return None
 
 
 document(

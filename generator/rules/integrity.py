@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..config import Config
-from ..graph import RevisionGraph
+from ..graph import RevisionGraph, environment_graphs
 from ..model import Finding, Location, Migration
 from ..sources.files import leaves_repository
 from .base import Context, document, rule
@@ -90,15 +90,16 @@ def _cycle_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
         )
 
 
-def _head_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
+def _head_findings(ctx: Context, graph: RevisionGraph, environment: str) -> Iterable[Finding]:
     if ctx.config.allow_multiple_heads or len(graph.heads) < 2:
         return
     first = graph.by_revision[graph.heads[0]]
     listed = listing([f"{rev} ({graph.by_revision[rev].path})" for rev in graph.heads])
+    whose = f"the revision graph of '{environment}'" if environment else "the revision graph"
     yield ctx.finding(
         "GOV801",
         _at_revision(first),
-        f"the revision graph has {len(graph.heads)} heads: {listed}; add a merge migration "
+        f"{whose} has {len(graph.heads)} heads: {listed}; add a merge migration "
         "(alembic merge heads) or set allow_multiple_heads",
     )
 
@@ -118,6 +119,9 @@ def revision_graph_invalid(ctx: Context) -> Iterable[Finding]:
     - a cycle (once per cycle, on the member with the smallest path, listing the members);
     - more than one head, unless `allow_multiple_heads` is set (once, on the first head by
       path, listing all heads).
+
+    Each migration environment (see "Where govsite finds migrations") is its own graph: two
+    environments of a monorepo may use the same revision id, and each has its own head.
 
     ## Why is this bad?
     Alembic refuses to upgrade a graph with these faults, or picks an order nobody reviewed. A
@@ -148,12 +152,12 @@ def revision_graph_invalid(ctx: Context) -> Iterable[Finding]:
     ```
     or add a merge revision with `down_revision = ("b2", "c3")`.
     """
-    graph = RevisionGraph(ctx.repo.migrations)
-    yield from _reserved_character_findings(ctx, graph)
-    yield from _duplicate_findings(ctx, graph)
-    yield from _missing_findings(ctx, graph)
-    yield from _cycle_findings(ctx, graph)
-    yield from _head_findings(ctx, graph)
+    for name, graph in environment_graphs(ctx.repo.migrations).items():
+        yield from _reserved_character_findings(ctx, graph)
+        yield from _duplicate_findings(ctx, graph)
+        yield from _missing_findings(ctx, graph)
+        yield from _cycle_findings(ctx, graph)
+        yield from _head_findings(ctx, graph, name)
 
 
 document(
@@ -228,6 +232,69 @@ def configured_locations(config: Config) -> Iterable[tuple[str, str]]:
         for pattern in getattr(config, option):
             yield option, pattern
     yield "exceptions", config.exceptions
+
+
+document(
+    "GOV805",
+    """
+    ## What it does
+    Reports a run that found no migration to check: no `alembic.ini` or `[tool.alembic]`
+    names a folder holding revision files, no `.py` file in the repository assigns `revision`
+    and `down_revision` (virtualenvs, `node_modules`, build output and hidden folders are not
+    searched), or the `migrations` globs in `govsite.toml` match nothing. It is reported on the
+    file that says where migrations are (else on the repository root). A repository that has no
+    migrations yet says so with `expect_migrations = false`.
+
+    ## Why is this bad?
+    A governance check that passes on nothing reports 100 % compliance for a repository it never
+    read. A layout govsite does not recognise must fail loudly, not pass.
+
+    ## Example
+    Migrations in `backend/db/versions/`, with `script_location` set in Python by the
+    application and no `alembic.ini`, and a `govsite.toml` whose `migrations` glob has a typo:
+    ```toml
+    migrations = ["backend/db/version/*.py"]
+    ```
+
+    ## Use instead
+    ```toml
+    migrations = ["backend/db/versions"]
+    ```
+    """,
+)
+
+
+document(
+    "GOV806",
+    """
+    ## What it does
+    Reports a folder of `.py` files that assign `revision` and `down_revision` (revision files)
+    which the migration configuration does not read, once per folder, on its first file, naming
+    the option that would read it: `recursive_version_locations = true` for a sub-folder of a
+    versions folder, `version_locations` in the `alembic.ini` (or `[tool.alembic]`) that
+    configures the environment, or `migrations` in `govsite.toml` when that is set.
+
+    ## Why is this bad?
+    Revision files outside the configured folders are either run by Alembic through a setting
+    govsite did not see, and then go unchecked, or they are left over and mislead reviewers.
+    Either way the checks would pass without having read them.
+
+    ## Example
+    ```ini
+    # backend/alembic.ini
+    [alembic]
+    script_location = %(here)s/alembic
+    ```
+    with revisions in `backend/alembic/versions/2024/` and `backend/alembic/versions/2025/`.
+
+    ## Use instead
+    ```ini
+    [alembic]
+    script_location = %(here)s/alembic
+    recursive_version_locations = true
+    ```
+    """,
+)
 
 
 document(

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 from urllib.parse import unquote
 
 from ..config import Config
-from ..graph import RevisionGraph
+from ..graph import RevisionGraph, environment_graphs
 from ..model import (
     Adr,
     Commit,
@@ -305,14 +305,21 @@ class SiteFacts:
     def by_path(self) -> dict[str, Migration]:
         return {m.path: m for m in self.repo.migrations}
 
+    @cached_property
+    def environments(self) -> dict[str, RevisionGraph]:
+        """The graph of each migration environment; the index names them when there are several."""
+        return environment_graphs(self.repo.migrations)
+
     def parents(self, migration: Migration) -> list[tuple[str, Optional[Migration]]]:
         """Each `down_revision` with its migration (None when no file declares it)."""
-        return [(rev, self.graph.get(rev)) for rev in migration.down_revisions]
+        graph = self.environments.get(migration.environment, self.graph)
+        return [(rev, graph.get(rev)) for rev in migration.down_revisions]
 
     def children(self, migration: Migration) -> list[Migration]:
-        if not migration.revision or self.graph.get(migration.revision) is not migration:
+        graph = self.environments.get(migration.environment, self.graph)
+        if not migration.revision or graph.get(migration.revision) is not migration:
             return []
-        return [self.graph.by_revision[rev] for rev in self.graph.children(migration.revision)]
+        return [graph.by_revision[rev] for rev in graph.children(migration.revision)]
 
     @cached_property
     def quarters(self) -> dict[str, Optional[str]]:

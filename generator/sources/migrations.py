@@ -17,13 +17,12 @@ from __future__ import annotations
 import ast
 import bisect
 import concurrent.futures
-import configparser
 import functools
 import io
 import os
-import posixpath
 import re
 import tokenize
+from dataclasses import replace
 from pathlib import Path
 from datetime import date
 from typing import Optional
@@ -39,9 +38,9 @@ from ..model import (
     Migration,
 )
 from ..catalog import finding
-from ..paths import inside
 from .children import tie_to_parent
-from .files import decode, find_files, left_to_report, read_bytes, read_text
+from .discovery import discover, environment_dialect, environment_files
+from .files import decode, read_bytes
 from .header import (
     alembic_message,
     create_day,
@@ -65,7 +64,6 @@ from .migration_ops import (
 CODE = "GOV802"
 MAX_MIGRATION_BYTES = 2 * 1024 * 1024  # far beyond any hand-written revision; larger is refused
 MAX_CHECKED_REGION = 200  # a statement longer than this (lines) is tokenized for its comments
-DEFAULT_LOCATION = "alembic"
 REVISION_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 PARSE_SETTINGS = ("ticket_pattern", "sql_dialect")  # the only Config fields a parse reads
 
@@ -81,13 +79,31 @@ def read_migrations(
     cache: Optional[ParseCache] = None,
     jobs: Optional[int] = None,
 ) -> tuple[list[Migration], list[Finding]]:
-    """Every migration of the repository, plus a finding for each file that could not be read.
+    """Every migration of the repository, plus a finding for each file that could not be read
+    and for what discovery found wrong (`sources.discovery`).
 
-    With a `cache`, a file already parsed (same bytes, path and parse settings) is not parsed
-    again. The others are parsed here, or by `jobs` worker processes (`parse_many`); the result
-    is the same, in the same order, either way.
+    Each migration environment is read with its own SQL dialect and its migrations carry its
+    name. With a `cache`, a file already parsed (same bytes, path and parse settings) is not
+    parsed again. The others are parsed here, or by `jobs` worker processes (`parse_many`); the
+    result is the same, in the same order, either way.
     """
-    files, findings = migration_files(root, config)
+    found = discover(root, config)
+    migrations: list[Migration] = []
+    findings: list[Finding] = list(found.findings)
+    for environment in found.environments:
+        dialect = environment_dialect(environment, config)
+        settings = config if dialect == config.sql_dialect else replace(config, sql_dialect=dialect)
+        read, problems = _read_files(root, environment_files(root, environment), settings, cache, jobs)
+        if environment.name:
+            read = [replace(m, environment=environment.name) for m in read]
+        migrations += read
+        findings += problems
+    return migrations, findings
+
+
+def _read_files(
+    root: Path, files: list[str], config: Config, cache: Optional[ParseCache], jobs: Optional[int]
+) -> tuple[list[Migration], list[Finding]]:
     fingerprint = parse_fingerprint(config)
     results: list[Optional[Parsed]] = []
     misses: list[tuple[int, str, bytes, str]] = []  # (place in results, path, bytes, digest)
@@ -109,7 +125,7 @@ def read_migrations(
         if cache is not None:
             cache.put(_key(rel, digest, fingerprint), result, path=rel, digest=digest)
     migrations = [migration for migration, _ in results if migration is not None]
-    return migrations, findings + [problem for _, problems in results for problem in problems]
+    return migrations, [problem for _, problems in results for problem in problems]
 
 
 def parse_fingerprint(config: Config) -> str:
@@ -122,98 +138,10 @@ def _key(rel: str, digest: str, fingerprint: str) -> str:
 
 
 def migration_files(root: Path, config: Config) -> tuple[list[str], list[Finding]]:
-    """Revision files: configured globs or directories, else alembic.ini's locations."""
-    findings: list[Finding] = []
-    if config.migrations:
-        patterns = [_as_pattern(p) for p in config.migrations]
-    else:
-        directories, findings = _alembic_ini_directories(root)
-        patterns = [f"{d}/*.py" for d in directories]
-    files = [rel for rel in find_files(root, patterns) if _revision_file(root, rel)]
-    return files, findings
-
-
-def _revision_file(root: Path, rel: str) -> bool:
-    """A `.py` file other than `__init__.py`, or a path found only to be reported (a folder
-    linked outside the repository), which reading turns into a finding."""
-    return (rel.endswith(".py") and not rel.endswith("__init__.py")) or left_to_report(root, rel)
-
-
-def _as_pattern(entry: str) -> str:
-    """A configured entry may be a glob, a single file or a directory of revisions."""
-    if any(ch in entry for ch in "*?[") or entry.endswith(".py"):
-        return entry
-    return f"{entry.rstrip('/')}/*.py"
-
-
-def _alembic_ini_directories(root: Path) -> tuple[list[str], list[Finding]]:
-    """`version_locations`, else `<script_location>/versions`, of every section of alembic.ini."""
-    default = [f"{DEFAULT_LOCATION}/versions"]
-    if not (root / "alembic.ini").is_file():
-        return default, []
-    ini, problem = read_text(root, "alembic.ini", CODE)
-    if ini is None:
-        return default, [problem]
-    parser = configparser.RawConfigParser(strict=False)
-    try:
-        parser.read_string(ini.text, source="alembic.ini")
-    except configparser.Error as exc:
-        line = getattr(exc, "lineno", None) or 1
-        return default, [finding(CODE, Location("alembic.ini", line), f"cannot read alembic.ini: {exc.message}")]
-    directories: list[str] = []
-    findings: list[Finding] = []
-    for section in parser.sections():
-        for directory, option in _section_directories(parser, section):
-            relative = _inside_repository(directory)
-            where = Location("alembic.ini", _option_line(ini.text, section, option))
-            if relative is None:
-                message = f"migration directory '{directory}' is outside the repository; not read"
-                findings.append(finding(CODE, where, message))
-            elif inside(root, root / relative) and not (root / relative).is_dir():
-                findings.append(finding(CODE, where, f"migration directory '{relative}' does not exist"))
-            elif relative not in directories:  # a folder linked outside: reported where the link is
-                directories.append(relative)
-    if not directories and not findings:
-        return default, []
-    return directories, findings
-
-
-def _section_directories(parser: configparser.RawConfigParser, section: str) -> list[tuple[str, str]]:
-    """(directory, option it came from) for one section; `%(here)s` is the repository root."""
-    def option(name: str) -> Optional[str]:
-        value = parser.get(section, name, fallback=None)
-        return value.replace("%(here)s", ".").replace("%%", "%").strip() if value else None
-
-    locations = option("version_locations")
-    if locations:
-        separator = {"os": ":", "colon": ":", "semicolon": ";", "comma": ",", "newline": "\n"}
-        chosen = separator.get((option("version_path_separator") or "").lower())
-        parts = locations.split(chosen) if chosen else re.split(r"[,\s]+", locations)
-        return [(p.strip(), "version_locations") for p in parts if p.strip()]
-    script = option("script_location")
-    if not script:
-        return []
-    return [(script.replace(":", "/") + "/versions", "script_location")]
-
-
-def _inside_repository(directory: str) -> Optional[str]:
-    """The directory relative to the root, or None when it is absolute or climbs out."""
-    normal = posixpath.normpath(directory.replace("\\", "/"))
-    if normal.startswith("/") or normal == ".." or normal.startswith("../"):
-        return None
-    return normal
-
-
-def _option_line(text: str, section: str, option: str) -> int:
-    """The line of `option` inside `[section]` of an INI text (1 when it cannot be found)."""
-    in_section = False
-    for number, line in enumerate(text.split("\n"), 1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_section = stripped == f"[{section}]"
-        elif in_section and re.match(rf"{re.escape(option)}\s*[=:]", stripped):
-            return number
-    return 1
+    """Every revision file of every migration environment, and what discovery reported."""
+    found = discover(root, config)
+    files = sorted({rel for env in found.environments for rel in environment_files(root, env)})
+    return files, list(found.findings)
 
 
 # --------------------------------------------------------------------------- many files
