@@ -48,4 +48,5 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("build", "build the governance site", "generator.commands.site:BUILD"),
     Subcommand("serve", "preview the governance site locally", "generator.commands.site:SERVE"),
     Subcommand("review", "summarise a quarter for the policy review", "generator.commands.review"),
+    Subcommand("init", "set a repository up: configuration, CI workflow, hooks", "generator.commands.init"),
 )
