@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Optional, Sequence
 
 from ..config import DEFAULT_ALLOWED_VALUES, Config, ConfigError, config_from_mapping, load_config
 from ..version import __version__
+from ..terminal import Status
 from .common import EXIT_OK, CommandError, add_repository_argument, emit, repository_root
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -41,9 +43,13 @@ examples:
   govsite init --baseline       also record today's findings in govsite-baseline.json
   govsite init --force          replace an existing govsite.toml"""
 
-#: `dialect.name == "mysql"` (and `!=`, either side) in a migration: the dialects it branches on.
+#: The dialects a migration branches on: `dialect.name == "mysql"` (or `!=`, either side), and
+#: `url.startswith("mysql")` on a database URL or driver name.
 _DIALECT_BRANCH = re.compile(
-    r"""dialect\.name\s*[!=]=\s*['"](\w+)['"]|['"](\w+)['"]\s*[!=]=\s*\w+(?:\.\w+)*\.dialect\.name"""
+    r"""dialect\.name\s*[!=]=\s*['"](\w+)['"]"""
+    r"""|['"](\w+)['"]\s*[!=]=\s*\w+(?:\.\w+)*\.dialect\.name"""
+    r"""|\w*(?:url|driver\w*|dialect|name)\s*\.startswith\(\s*['"](\w+)""",
+    re.IGNORECASE,
 )
 
 
@@ -155,7 +161,7 @@ def _detect_dialects(root: Path, environments: Sequence) -> list[Dialect]:
             continue
         seen: Counter[str] = Counter()
         for rel in environment_files(root, env):
-            names = {a or b for a, b in _DIALECT_BRANCH.findall(_text(root, rel))}
+            names = {"".join(groups) for groups in _DIALECT_BRANCH.findall(_text(root, rel))}
             seen.update(n for n in (_known_dialect(name) for name in names) if n)
         if not seen:
             dialects.append(Dialect(None, "no sqlalchemy.url and no dialect branches in the migrations"))
@@ -451,8 +457,10 @@ def _baseline_lines(root: Path, config: Config, write: bool) -> list[str]:
     from ..rules import failing, run_rules
     from ..sources import load_repository
 
-    repo = load_repository(root, config, cache=ParseCache.for_repository(root))
-    count = len(failing(run_rules(repo, config), config))
+    with Status(sys.stderr) as status:
+        status.show(f"checking {root} with the new configuration ...")
+        repo = load_repository(root, config, cache=ParseCache.for_repository(root))
+        count = len(failing(run_rules(repo, config), config))
     lines = ["", f"Findings: {count} at or above {config.fail_on.value} in {len(repo.migrations)} migrations."]
     if count and not write:
         lines.append(f"  `govsite init --baseline` or `govsite baseline {root}` accepts them in {BASELINE}.")
