@@ -53,6 +53,7 @@ _TABLE = (
     ("GOV804", "input-unreadable", E, None, "An ADR, exceptions register, policy document or CI file cannot be read."),
     ("GOV805", "no-migrations-found", E, None, "No migration was found anywhere, and the configuration does not say there are none."),
     ("GOV806", "migrations-outside-configuration", E, None, "Revision files sit in a folder the migration configuration does not read."),
+    ("GOV807", "baseline-entry-stale", W, None, "A baseline entry matches no finding any more."),
     ("GOV901", "policy-review-overdue", W, None, "A policy document is past its Next Review date."),
 )
 

@@ -97,6 +97,11 @@ class Config:
     severity: Mapping[str, str] = field(default_factory=dict)  # code -> "error"|"warning"|"off"
     fail_on: Severity = Severity.ERROR
 
+    # accepting the past: findings recorded by `govsite baseline` (a file inside the repository)
+    # and the revisions up to `legacy_until` (with their ancestors) are suppressed, not failed
+    baseline: str = "govsite-baseline.json"
+    legacy_until: tuple[str, ...] = ()  # one revision, or one per migration environment
+
     # site and history
     history: str = "auto"  # "auto": the git repository holding the root; "own": only when the
     #                        root is itself a repository's top level; "off": no git history
@@ -160,6 +165,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     def fail(expected: str) -> ConfigError:
         return ConfigError(f"option '{key}' must be {expected}, not {_shown(value)}", source)
 
+    if key == "legacy_until" and isinstance(value, str):
+        value = [value]  # the usual case: one revision
     if key in _TUPLE_FIELDS:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
             example = f"{key} = [{_shown(value)}]" if isinstance(value, str) else f'{key} = ["..."]'
@@ -193,6 +200,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         return _sql_dialect(value, fail)
     if key == "ticket_pattern":
         _check_pattern(key, value, source)
+    if key == "baseline":
+        _check_relative_path(key, value, fail)
     if key == "tag_pattern" and "\\" in value:
         raise fail("a glob such as 'v*' or 'v[0-9]*' (git tag names cannot hold '\\', so it matches no tag)")
     return value
@@ -249,6 +258,13 @@ def _check_rule_code(code: Any, key: str, source: str) -> None:
             f"option '{key}': unknown rule code {_shown(code)}"
             f"{_suggestion(str(code).upper(), CATALOG, 'known codes')}", source
         )
+
+
+def _check_relative_path(key: str, value: str, fail) -> None:
+    """A file the tool writes must stay inside the repository."""
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) or ".." in parts:
+        raise fail("a path relative to the repository root, inside it (like 'govsite-baseline.json')")
 
 
 def _sql_dialect(value: str, fail) -> str:

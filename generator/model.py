@@ -8,6 +8,7 @@ Paths are always POSIX strings relative to the repository root; lines and column
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, datetime
@@ -42,7 +43,7 @@ class Location:
 class Suppression:
     """Why a finding does not count: a bypass comment, a `govsite: disable` comment or config."""
 
-    kind: str  # "bypass" | "file" | "line" | "config"
+    kind: str  # "bypass" | "file" | "line" | "config" | "baseline" | "legacy"
     justification: str
     location: Optional[Location] = None
 
@@ -242,6 +243,8 @@ class Migration:
     suppressions: tuple[tuple[str, int], ...] = ()  # (rule code, line); line 0 = whole file
     statement_spans: tuple[tuple[int, int], ...] = ()  # (first, last) line of each statement
     environment: str = ""  # the migration environment's name; "" when the repository has one
+    message: Optional[str] = None  # the docstring's first line, as `alembic revision -m` wrote it
+    created: Optional[date] = None  # the day of the docstring's `Create Date:`
 
     @property
     def is_merge(self) -> bool:
@@ -254,6 +257,12 @@ class Migration:
     @property
     def title(self) -> Optional[str]:
         return self.header.get("TITLE") if self.header else None
+
+    @property
+    def display_title(self) -> str:
+        """What pages and reviews call the migration: TITLE, else Alembic's message line, else
+        the words of the file name after its revision id, else the revision id; never empty."""
+        return self.title or self.message or _file_words(self.path, self.revision) or self.revision or self.path
 
     @property
     def risk_level(self) -> Optional[str]:
@@ -280,6 +289,20 @@ class Migration:
 
     def comments_between(self, first: int, last: int) -> tuple[Comment, ...]:
         return tuple(c for c in self.comments if first <= c.line <= last)
+
+
+_REVISION_LIKE = re.compile(r"^(?:(?=[0-9a-f]*[0-9])[0-9a-f]{4,}|[0-9]+)(?:[_-]+|$)")
+
+
+def _file_words(path: str, revision: Optional[str]) -> str:
+    """`3f2a_add_users_table.py` -> "add users table": Alembic's file name without its ids."""
+    stem = path.rsplit("/", 1)[-1].removesuffix(".py")
+    if revision and revision in stem:
+        stem = stem.split(revision, 1)[1]
+    else:
+        while _REVISION_LIKE.match(stem):
+            stem = _REVISION_LIKE.sub("", stem, count=1)
+    return re.sub(r"[_\s]+", " ", stem).strip(" -")
 
 
 # --------------------------------------------------------------------------- documents

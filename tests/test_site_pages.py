@@ -226,7 +226,9 @@ def test_a_migration_without_header_or_revision_still_gets_a_page():
     text = pages["governance/migrations/broken.md"].content
     assert '!!! failure "No metadata header"' in text
     assert "The file is empty or could not be read." in text
-    assert "MIGRATION_ID — · revision — · <code>alembic/versions/broken.py</code>" in text
+    # fields that are missing are left out, with their separators
+    assert "\n<code>alembic/versions/broken.py</code>\n" in text
+    assert " · " not in text and "MIGRATION_ID —" not in text
 
 
 def test_unsafe_revision_ids_get_distinct_safe_page_names():
@@ -343,7 +345,7 @@ def test_migration_source_fence_is_longer_than_any_backtick_run_in_the_source():
 # --------------------------------------------------------------------------- migration index
 
 
-def test_migration_index_has_a_row_per_migration_with_dashes_without_history():
+def test_migration_index_lists_newest_first_and_marks_dates_read_from_the_file():
     committed = destructive_migration()
     repo = repository(
         ROOT_MIGRATION, committed, history=history(**{committed.path: commit("2026-04-02T10:30:00", "Ana Author")})
@@ -351,10 +353,10 @@ def test_migration_index_has_a_row_per_migration_with_dashes_without_history():
     text = pages_of(repo)["governance/migrations/index.md"].content
     rows = [line for line in text.splitlines() if line.startswith("| 2026")]
     assert rows == [
-        "| 202601051200 | [Create events](a1b2c3d4e5f6.md) | "
-        '<span class="govsite-badge govsite-risk-low">Low</span> | Column | No | No | — | — | 0 |',
         "| 202604021000 | [Drop legacy clicks](b2c3d4e5f6a7.md) | "
         '<span class="govsite-badge govsite-risk-high">High</span> | Column | Yes | Yes | 2026-04-02 | Ana Author | 0 |',
+        "| 202601051200 | [Create events](a1b2c3d4e5f6.md) | "
+        '<span class="govsite-badge govsite-risk-low">Low</span> | Column | No | No | 2026-01-05 (from the file) | — | 0 |',
     ]
 
 

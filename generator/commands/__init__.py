@@ -47,6 +47,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand("build", "build the governance site", "generator.commands.site:BUILD"),
     Subcommand("serve", "preview the governance site locally", "generator.commands.site:SERVE"),
+    Subcommand("baseline", "record today's findings so only new ones fail", "generator.commands.baseline"),
     Subcommand("review", "summarise a quarter for the policy review", "generator.commands.review"),
     Subcommand("init", "set a repository up: configuration, CI workflow, hooks", "generator.commands.init"),
 )

@@ -321,8 +321,8 @@ def _text_header(pack: ReviewPack, facts: SiteFacts) -> list[str]:
 
 
 def _text_migration(m: Migration, indent: str) -> str:
-    title = one_line(m.title) or "(no TITLE)"
-    return f"{indent}{one_line(migration_key(m))}  {title}"
+    key, title = one_line(migration_key(m)), one_line(m.display_title)
+    return f"{indent}{key}" + ("" if title == key else f"  {title}")
 
 
 def _text_migrations(pack: ReviewPack) -> list[str]:
@@ -432,7 +432,8 @@ def _md_section(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]
 
 
 def _md_migration(m: Migration) -> str:
-    return f"{md_code(migration_key(m))} {md_text(m.title) or '(no TITLE)'}"
+    key, title = migration_key(m), m.display_title
+    return md_code(key) + ("" if title == key else f" {md_text(title)}")
 
 
 def _md_header(pack: ReviewPack, facts: SiteFacts) -> list[str]:
@@ -587,7 +588,7 @@ def _migration_data(m: Migration, facts: SiteFacts) -> dict[str, Any]:
     return {
         "migration_id": m.migration_id,
         "revision": m.revision,
-        "title": m.title,
+        "title": m.display_title,
         "risk_level": m.risk_level,
         "path": m.path,
         "added": iso(added.date) if added else None,

@@ -14,8 +14,9 @@
 - `findings` holds only the findings that count; `summary.errors` / `summary.warnings` count them.
 - `suppressed` (always present, possibly empty) holds the findings a suppression covers. Its
   `kind` is `bypass` (the `# CI:DESTRUCTIVE_OK` comment), `line` or `file` (a
-  `# govsite: disable=CODE` comment) or `config`; `path`/`line` say where the suppression is
-  written and are null when it has no place in the repository (configuration).
+  `# govsite: disable=CODE` comment), `config`, `baseline` (an entry of the baseline file) or
+  `legacy` (a migration at or before `legacy_until`); `path`/`line` say where the suppression is
+  written and are null when it has no place in the repository (configuration, `legacy`).
 - `policy` is the runbook policy number, or null for rules that guard the tool's own inputs.
 - Paths are relative to the repository root; lines and columns are 1-based.
 - Keys keep this order, findings are sorted by path, line, column and rule, and text is UTF-8

@@ -115,7 +115,7 @@ def artifact_uri(path: str) -> str:
 
 def suppression(s: Suppression) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "kind": "external" if s.kind == "config" else "inSource",
+        "kind": "inSource" if s.kind in ("bypass", "file", "line") else "external",
         "justification": s.justification,
     }
     if s.location is not None:

@@ -9,6 +9,7 @@ from ..catalog import CATALOG, finding
 from ..config import Config
 from ..model import Finding, Location, Migration, Repository, Suppression
 from .base import REGISTRY, Context, Rule
+from .baseline import accept_past
 
 
 def all_rules() -> list[Rule]:
@@ -18,8 +19,11 @@ def all_rules() -> list[Rule]:
     return [REGISTRY[code] for code in CATALOG if code in REGISTRY]
 
 
-def run_rules(repo: Repository, config: Config) -> list[Finding]:
+def run_rules(repo: Repository, config: Config, *, baseline: bool = True) -> list[Finding]:
     """Run every enabled check; apply severity overrides and suppressions; sort the result.
+
+    Findings of legacy migrations (`legacy_until`) and, unless `baseline` is false, those the
+    baseline file records are suppressed; baseline entries that match nothing are GOV807.
 
     A check that fails with an exception is a programmer error, but one broken rule must not hide
     the others' findings, so it is reported as a finding on the repository and the run goes on.
@@ -35,7 +39,8 @@ def run_rules(repo: Repository, config: Config) -> list[Finding]:
             raw.append(
                 finding("GOV802", Location("."), f"internal error in {r.code}: {exc!r}")
             )
-    return sorted(_configured(raw, repo, config), key=Finding.sort_key)
+    accepted = accept_past(_configured(raw, repo, config), repo, config, baseline=baseline)
+    return sorted(accepted, key=Finding.sort_key)
 
 
 def _configured(findings: Iterable[Finding], repo: Repository, config: Config) -> Iterator[Finding]:

@@ -28,6 +28,7 @@ from ..model import (
     Operation,
     Repository,
 )
+from ..rules.baseline import legacy_revisions
 from ..rules.helpers import MigrationLinks, bypass_for, destructive_operations
 from ..sources.header import adr_references
 
@@ -84,19 +85,38 @@ def migration_id_day(migration: Migration) -> Optional[date]:
         return None
 
 
-def migration_day(migration: Migration, repo: Repository) -> Optional[date]:
-    """When a migration arrived: the commit that added it, else the date in its MIGRATION_ID."""
+#: Where a migration's date was read, as pages name it.
+DATE_SOURCES = ("commit", "MIGRATION_ID", "Create Date")
+
+
+def migration_date(migration: Migration, repo: Repository) -> tuple[Optional[date], Optional[str]]:
+    """When a migration arrived and where that was read (one of `DATE_SOURCES`, or None).
+
+    The commit that added the file decides when git knows it; a file git cannot date (no
+    history, a fresh clone of an export) falls back to the date in its MIGRATION_ID, then to the
+    `Create Date:` line `alembic revision` wrote into its docstring.
+    """
     added = repo.history.of(migration.path).added
     if added is not None:
-        return commit_day(added)
-    return migration_id_day(migration)
+        return commit_day(added), "commit"
+    day = migration_id_day(migration)
+    if day is not None:
+        return day, "MIGRATION_ID"
+    if migration.created is not None:
+        return migration.created, "Create Date"
+    return None, None
+
+
+def migration_day(migration: Migration, repo: Repository) -> Optional[date]:
+    """When a migration arrived (see `migration_date`)."""
+    return migration_date(migration, repo)[0]
 
 
 def quarter_of(migration: Migration, repo: Repository) -> Optional[str]:
     """The quarter a migration belongs to ("2026Q3"), or None when no date is known.
 
     The commit that added the file decides when git history has it; otherwise the date in the
-    `MIGRATION_ID` (YYYYMMDDHHMM) does. Quarterly review pages and `govsite review` both use it.
+    `MIGRATION_ID` (YYYYMMDDHHMM), then the docstring's `Create Date:` does. Quarterly review pages and `govsite review` both use it.
     """
     day = migration_day(migration, repo)
     return quarter_label(day) if day else None
@@ -226,6 +246,42 @@ class SiteFacts:
                 self.repo.migrations,
                 key=lambda m: (m.migration_id or "\uffff", m.revision or "", m.path),
             )
+        )
+
+    @cached_property
+    def by_date(self) -> tuple[Migration, ...]:
+        """Migrations newest first, as the migration index lists them; undated ones last."""
+        dated = [m for m in self.migrations if self.dates[m.path][0] is not None]
+        undated = [m for m in self.migrations if self.dates[m.path][0] is None]
+        return tuple(sorted(dated, key=lambda m: self.dates[m.path][0], reverse=True)) + tuple(undated)
+
+    @cached_property
+    def dates(self) -> dict[str, tuple[Optional[date], Optional[str]]]:
+        """Migration path -> (day, where it was read), see `migration_date`."""
+        return {m.path: migration_date(m, self.repo) for m in self.repo.migrations}
+
+    # ----------------------------------------------------------------- accepting the past
+
+    @cached_property
+    def legacy(self) -> dict[str, str]:
+        """Path -> revision of the migrations at or before `legacy_until`."""
+        return legacy_revisions(self.repo, self.config)
+
+    @cached_property
+    def baselined(self) -> frozenset[str]:
+        """Paths of the migrations (not legacy) with a finding the baseline file accepts."""
+        return frozenset(
+            f.location.path
+            for f in self.findings
+            if f.suppression is not None and f.suppression.kind == "baseline"
+            and f.location.path in self.by_path and f.location.path not in self.legacy
+        )
+
+    @cached_property
+    def checked(self) -> tuple[Migration, ...]:
+        """The migrations compliance is computed over: neither legacy nor baselined."""
+        return tuple(
+            m for m in self.migrations if m.path not in self.legacy and m.path not in self.baselined
         )
 
     @cached_property

@@ -127,7 +127,8 @@ def build_graph_view(facts: SiteFacts, recent: int = DEFAULT_RECENT) -> GraphVie
 
 def _revision_node(node_id: str, shape: _Shape, rev: str) -> Node:
     migration = shape.nodes[rev]
-    words = migration.migration_id or migration.title or ""
+    words = migration.migration_id or migration.display_title
+    words = "" if words == rev else words
     label = mermaid_label(rev, 16) + (f"<br/>{mermaid_label(words, 40)}" if words else "")
     return Node(node_id, label, shape.kind(rev), migration)
 

@@ -192,16 +192,17 @@ class _Renderer:
     def dashboard(self) -> GeneratedPage:
         facts = self.facts
         total = len(facts.migrations)
-        compliant = sum(1 for m in facts.migrations if facts.compliant(m))
-        percent = f"{100.0 * compliant / total:.1f} %" if total else markup.EMPTY
+        checked = len(facts.checked)
+        compliant = sum(1 for m in facts.checked if facts.compliant(m))
+        percent = f"{100.0 * compliant / checked:.1f} %" if checked else markup.EMPTY
         charts = [
             bar_chart("govsite-risk", "Migrations by declared risk level", self._risk_bars(), "migrations"),
             bar_chart("govsite-quarters", "Migrations per quarter", self._quarter_bars(), "migrations"),
             donut_chart(
                 "govsite-compliance",
                 "Compliance of migrations",
-                [Bar("Compliant", compliant, LOW), Bar("With findings", total - compliant, HIGH)],
-                centre=percent if total else "0",
+                [Bar("Compliant", compliant, LOW), Bar("With findings", checked - compliant, HIGH)],
+                centre=percent if checked else "0",
             ),
         ]
         overdue = {f.location.path for f in facts.findings if f.rule == "GOV901" and not f.suppressed}
@@ -209,6 +210,9 @@ class _Renderer:
             "dashboard.md.j2",
             f"{ROOT}/index.md",
             total=total,
+            checked=checked,
+            legacy=len(facts.legacy),
+            baselined=len(facts.baselined),
             compliant=compliant,
             percent=percent,
             charts=charts,
@@ -266,6 +270,8 @@ class _Renderer:
             parents=facts.parents(m),
             children=facts.children(m),
             quarter=facts.quarters.get(m.path),
+            when=facts.dates[m.path][0],
+            date_source=facts.dates[m.path][1],
         )
 
     # ----------------------------------------------------------------- graph
@@ -357,7 +363,9 @@ def review_uri(quarter: str) -> str:
 
 
 def migration_heading(m: Migration) -> str:
-    return " ".join(x for x in (m.migration_id or m.revision or m.path, m.title) if x)
+    """`202601191400 Add is_paid flag`: the migration's id, then its title unless that is the id."""
+    key, title = m.migration_id or m.revision or m.path, m.display_title
+    return key if title == key else f"{key} {title}"
 
 
 # --------------------------------------------------------------------------- rules reference

@@ -13,6 +13,7 @@ number they report is a line of the file.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Iterable, NamedTuple, Optional, Sequence
 
 from ..catalog import CATALOG
@@ -141,6 +142,31 @@ def parse_alembic_docstring(docstring: str, first_line: int) -> dict[str, tuple[
         if match and match[1] not in found:
             found[match[1]] = (match[2], first_line + index)
     return found
+
+
+def alembic_message(docstring: str) -> Optional[str]:
+    """The message `alembic revision -m` wrote on the docstring's first line, if it is one.
+
+    A first line that is a `Revision ID:` or header field line is no message, and neither is
+    "empty message", which Flask-Migrate writes when no message was given.
+    """
+    first = next((line.strip() for line in docstring.split("\n") if line.strip()), "")
+    if not first or _ALEMBIC_LINE.match(first) or _FIELD_LINE.match(first):
+        return None
+    if first.lower().rstrip(".") in ("empty message", "none", "migration metadata"):
+        return None
+    return first
+
+
+def create_day(value: str) -> Optional[date]:
+    """The day of a `Create Date:` value (`2020-12-23 21:35:32.766354`, maybe with a zone)."""
+    match = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
 
 
 def split_revisions(value: str) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ import re
 import tokenize
 from dataclasses import replace
 from pathlib import Path
+from datetime import date
 from typing import Optional
 
 from ..cache import ParseCache, content_digest, content_key
@@ -41,6 +42,8 @@ from .children import tie_to_parent
 from .discovery import discover, environment_dialect, environment_files
 from .files import decode, read_bytes
 from .header import (
+    alembic_message,
+    create_day,
     parse_alembic_docstring,
     parse_bypass,
     parse_comment_header,
@@ -321,6 +324,8 @@ class _MigrationReader:
             source=self.source.text,
             suppressions=self._suppressions(comments),
             statement_spans=spans,
+            message=alembic_message(self.docstring) if self.docstring else None,
+            created=self._created(),
         )
         return migration, self.findings
 
@@ -381,6 +386,11 @@ class _MigrationReader:
         if not self.docstring:
             return {}
         return parse_alembic_docstring(self.docstring, self.docstring_line)
+
+    def _created(self) -> Optional[date]:
+        """The day of the docstring's `Create Date:`, for files git cannot date."""
+        value = self._alembic_docstring.get("Create Date")
+        return create_day(value[0]) if value else None
 
     def _revision(self) -> tuple[Optional[str], int]:
         stmt = self.assignments.get("revision")

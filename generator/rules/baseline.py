@@ -1,0 +1,323 @@
+"""Accepting the past: the baseline file and the `legacy_until` cut-off.
+
+A team adopting govsite on a repository with years of migrations records today's findings in a
+baseline file (`govsite baseline`), or names the last legacy revision in `legacy_until`. Later
+runs report those findings as suppressed (kind "baseline" or "legacy") and fail only on new ones.
+
+A baseline entry is a rule, a path and a fingerprint: a hash of the rule, the path, the message
+with its numbers taken out, and the statement the finding points at with comments and
+indentation taken out. Inserting lines above a finding, or editing another statement, leaves it
+unchanged; the line number is not part of it. Entries that match no finding any more are
+reported as GOV807, so the file only shrinks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+from ..catalog import CATALOG, finding
+from ..config import Config, ConfigError
+from ..graph import RevisionGraph
+from ..model import Finding, Location, Migration, Repository, Suppression
+from ..paths import inside
+from .base import document
+
+VERSION = 1
+STALE = "GOV807"
+ABOUT = (
+    "Findings accepted when govsite was adopted: they are reported as suppressed, not failed. "
+    "Fix them and run `govsite baseline --update` to drop their entries; never add entries by hand."
+)
+_ENTRY_KEYS = ("rule", "path", "fingerprint", "what")
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    rule: str
+    path: str
+    fingerprint: str
+    what: str = ""
+    line: int = 1  # of the entry in the baseline file
+
+    def data(self) -> dict[str, str]:
+        return {"rule": self.rule, "path": self.path, "fingerprint": self.fingerprint, "what": self.what}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    path: str  # relative to the repository root, as configured
+    entries: tuple[BaselineEntry, ...]
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def fingerprints(findings: Sequence[Finding], repo: Repository) -> list[str]:
+    """One fingerprint per finding, in the same order; equal findings in one file get their
+    ordinal (by line) hashed in, so each still has an entry of its own."""
+    migrations = {m.path: m for m in repo.migrations}
+    order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
+    seen: dict[str, int] = {}
+    result = [""] * len(findings)
+    for i in order:
+        f = findings[i]
+        key = "\0".join(
+            (f.rule, f.location.path, _NUMBER.sub("#", f.message), _statement(migrations.get(f.location.path), f.location.line))
+        )
+        count = seen[key] = seen.get(key, 0) + 1
+        if count > 1:
+            key += f"\0{count}"
+        result[i] = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return result
+
+
+def _statement(migration: Optional[Migration], line: int) -> str:
+    """The operation statement holding `line`, without comments and indentation ('' if none)."""
+    if migration is None:
+        return ""
+    inner = [(a, b) for a, b in migration.statement_spans if a <= line <= b]
+    if not inner:
+        return ""
+    first, last = max(inner)  # the innermost statement starts last
+    cuts = {c.line: c.column for c in migration.comments_between(first, last)}
+    lines = migration.source.splitlines()[first - 1 : last]
+    kept = []
+    for number, text in enumerate(lines, start=first):
+        if number in cuts:
+            text = text[: cuts[number] - 1]
+        if text.strip():
+            kept.append(text.strip())
+    return "\n".join(kept)
+
+
+# --------------------------------------------------------------------------- the file
+
+
+def baseline_text(findings: Sequence[Finding], repo: Repository) -> str:
+    """The baseline file recording `findings`: sorted, one entry a line, the same bytes for
+    the same findings, so a review sees exactly which entries went."""
+    prints = fingerprints(findings, repo)
+    entries = sorted(
+        {(f.location.path, f.rule, fp, f.message) for f, fp in zip(findings, prints)}
+    )
+    lines = [
+        "    " + json.dumps(BaselineEntry(rule, path, fp, what).data(), ensure_ascii=False)
+        for path, rule, fp, what in entries
+    ]
+    body = ",\n".join(lines)
+    return (
+        "{\n"
+        f'  "version": {VERSION},\n'
+        f'  "about": {json.dumps(ABOUT)},\n'
+        f'  "entries": [{chr(10) + body + chr(10) + "  " if lines else ""}]\n'
+        "}\n"
+    )
+
+
+def baseline_path(root: Path, config: Config) -> Path:
+    return root / config.baseline
+
+
+def read_baseline(root: Path, config: Config) -> Optional[Baseline]:
+    """The configured baseline file, or None when there is none.
+
+    A file that cannot be used is a configuration error naming the file and line: running as
+    if it were empty would fail every accepted finding, and ignoring a bad entry would hide it.
+    """
+    path = baseline_path(root, config)
+    if not os.path.lexists(path):
+        return None
+    shown = config.baseline
+    if not inside(root, path):
+        raise ConfigError("is a link to a file outside the repository; not read", shown)
+    if not path.is_file():
+        raise ConfigError("is not a file; the baseline must be a JSON file", shown)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text", shown) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"is not valid JSON: {exc.msg} (column {exc.colno})", shown, exc.lineno) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", shown) from None
+    return Baseline(shown, _entries(data, text, shown))
+
+
+def _entries(data: Any, text: str, shown: str) -> tuple[BaselineEntry, ...]:
+    fix = "; write it again with `govsite baseline`"
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise ConfigError(f'must be a JSON object with an "entries" list{fix}', shown, 1)
+    if data.get("version") != VERSION:
+        raise ConfigError(f'"version" must be {VERSION}, not {data.get("version")!r}{fix}', shown, 1)
+    lines = _entry_lines(text, len(data["entries"]))
+    entries = []
+    for item, line in zip(data["entries"], lines):
+        problem = _entry_problem(item)
+        if problem:
+            raise ConfigError(f"baseline entry {problem}{fix}", shown, line)
+        entries.append(BaselineEntry(item["rule"], item["path"], item["fingerprint"], item.get("what", ""), line))
+    return tuple(entries)
+
+
+def _entry_problem(item: Any) -> Optional[str]:
+    if not isinstance(item, dict):
+        return f"must be an object, not {json.dumps(item)[:60]}"
+    unknown = sorted(set(item) - set(_ENTRY_KEYS))
+    if unknown:
+        return f"has unknown key {unknown[0]!r} (known: {', '.join(_ENTRY_KEYS)})"
+    for key in _ENTRY_KEYS[:3]:
+        if not isinstance(item.get(key), str) or not item[key]:
+            return f'has no "{key}" string'
+    if not isinstance(item.get("what", ""), str):
+        return '"what" must be a string'
+    if item["rule"] not in CATALOG:
+        return f"names unknown rule {item['rule']!r}"
+    if not _FINGERPRINT.fullmatch(item["fingerprint"]):
+        return f"fingerprint {item['fingerprint']!r} is not 16 hexadecimal digits"
+    return None
+
+
+def _entry_lines(text: str, count: int) -> list[int]:
+    """The line each entry starts on, read with the JSON decoder from the `entries` list on."""
+    decoder = json.JSONDecoder()
+    found = re.search(r'"entries"\s*:\s*\[', text)
+    lines = []
+    pos = found.end() if found else len(text)
+    try:
+        while len(lines) < count:
+            pos = _skip(text, pos, " \t\r\n,")
+            _, end = decoder.raw_decode(text, pos)
+            lines.append(text.count("\n", 0, pos) + 1)
+            pos = end
+    except (ValueError, IndexError):
+        pass
+    return lines + [1] * (count - len(lines))
+
+
+def _skip(text: str, pos: int, chars: str) -> int:
+    while pos < len(text) and text[pos] in chars:
+        pos += 1
+    return pos
+
+
+# --------------------------------------------------------------------------- applying them
+
+
+def accept_past(
+    findings: Iterable[Finding], repo: Repository, config: Config, *, baseline: bool = True
+) -> list[Finding]:
+    """Suppress the findings of legacy migrations and those the baseline records; report the
+    baseline entries that matched nothing."""
+    legacy = legacy_revisions(repo, config)
+    result = [_as_legacy(f, legacy, config) for f in findings]
+    if baseline:
+        loaded = read_baseline(Path(repo.root), config)
+        if loaded is not None:
+            result = _apply(result, repo, loaded, config)
+    return result
+
+
+def _as_legacy(f: Finding, legacy: dict[str, str], config: Config) -> Finding:
+    if f.suppressed or f.location.path not in legacy:
+        return f
+    cut = ", ".join(config.legacy_until)
+    why = f"revision {legacy[f.location.path]} is legacy (legacy_until = {cut})"
+    return replace(f, suppression=Suppression("legacy", why))
+
+
+def _apply(findings: list[Finding], repo: Repository, baseline: Baseline, config: Config) -> list[Finding]:
+    open_ = [i for i, f in enumerate(findings) if not f.suppressed]
+    prints = fingerprints([findings[i] for i in open_], repo)
+    waiting: dict[tuple[str, str, str], list[BaselineEntry]] = {}
+    for entry in baseline.entries:
+        waiting.setdefault((entry.rule, entry.path, entry.fingerprint), []).append(entry)
+    result = list(findings)
+    for i, fp in zip(open_, prints):
+        f = findings[i]
+        matches = waiting.get((f.rule, f.location.path, fp))
+        if matches:
+            entry = matches.pop(0)
+            why = f"recorded in {baseline.path}"
+            result[i] = replace(f, suppression=Suppression("baseline", why, Location(baseline.path, entry.line)))
+    severity = config.severity_for(STALE, CATALOG[STALE].severity)
+    if severity is not None:
+        for entry in sorted((e for left in waiting.values() for e in left), key=lambda e: e.line):
+            message = (
+                f"baseline entry {entry.rule} on {entry.path} matches no finding any more "
+                f"({entry.what or entry.fingerprint}); run `govsite baseline --update` to drop it"
+            )
+            stale = finding(STALE, Location(baseline.path, entry.line), message)
+            result.append(replace(stale, severity=severity))
+    return result
+
+
+def legacy_revisions(repo: Repository, config: Config) -> dict[str, str]:
+    """Path -> revision of every migration at or before a `legacy_until` revision.
+
+    An unknown revision is a configuration error: a typo would otherwise check every legacy
+    migration, or, worse, a cut-off that names nothing would look like it worked.
+    """
+    if not config.legacy_until:
+        return {}
+    graph = RevisionGraph(repo.migrations)
+    legacy: dict[str, str] = {}
+    todo = [_known_revision(graph, rev) for rev in config.legacy_until]
+    while todo:
+        node = graph.get(todo.pop())
+        if node is None or node.path in legacy:
+            continue
+        legacy[node.path] = node.revision or ""
+        todo.extend(node.down_revisions)
+    return legacy
+
+
+def _known_revision(graph: RevisionGraph, revision: str) -> str:
+    """`revision`, or the one revision it is a prefix of (as Alembic accepts)."""
+    if graph.get(revision) is not None:
+        return revision
+    candidates = sorted(r for r in graph.by_revision if r.startswith(revision))
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        raise ConfigError(
+            f"option 'legacy_until': {revision!r} is the start of several revisions "
+            f"({', '.join(candidates[:5])}); write the whole revision id"
+        )
+    raise ConfigError(f"option 'legacy_until': no migration has the revision {revision!r}")
+
+
+document(
+    STALE,
+    """
+    ## What it does
+    Reports an entry of the baseline file (`govsite-baseline.json`, or the `baseline` option)
+    that matches no finding any more: the finding it recorded was fixed, its file was removed,
+    or the statement it pointed at was changed.
+
+    ## Why is this bad?
+    The baseline accepts findings that were there when govsite was adopted. An entry that
+    matches nothing accepts nothing today, but would silently accept the same finding if it
+    came back. Dropping such entries keeps the file shrinking towards empty.
+
+    ## Example
+    ```json
+    {"rule": "GOV501", "path": "alembic/versions/3f2a_add_users.py",
+     "fingerprint": "5d41402abc4b2a76", "what": "migration has no metadata header"}
+    ```
+    (the header has since been added to `3f2a_add_users.py`)
+
+    ## Use instead
+    ```sh
+    govsite baseline --update   # rewrites the file without the entries that match nothing
+    ```
+    """,
+)
