@@ -335,3 +335,33 @@ def test_pre_commit_hook_runs_on_a_staged_migration_in_a_nested_layout(make_git_
     assert "(no files to check)Skipped" not in output, output
     assert re.search(r"govsite validate \(migration policy\)\.+(Passed|Failed)", output), output
     assert "in 3 migrations" in output, output
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def test_baseline_option_accepts_todays_findings_once(make_repo):
+    files = env_files("alembic", revisions=())
+    files["alembic/versions/a1_legacy.py"] = migration("a1", header="")  # no header: findings
+    root = make_repo(files)
+    offered = init(root)
+    assert re.search(r"Findings: [1-9]\d* at or above error", offered.stdout), offered.stdout
+    assert "govsite baseline" in offered.stdout
+    assert not (root / "govsite-baseline.json").exists()
+    first = init(root, "--baseline")
+    assert "created   govsite-baseline.json" in first.stdout, first.stdout
+    assert "Findings: 0 at or above error" in first.stdout
+    recorded = (root / "govsite-baseline.json").read_bytes()
+    second = init(root, "--baseline")
+    assert "kept      govsite-baseline.json" in second.stdout
+    assert (root / "govsite-baseline.json").read_bytes() == recorded
+    assert govsite("validate", str(root), "--no-history").returncode == 0
+
+
+def test_existing_pre_commit_configuration_is_kept_and_the_hook_to_add_is_printed(make_repo):
+    theirs = "repos:\n  - repo: https://github.com/psf/black\n    rev: 24.1.0\n    hooks: [{id: black}]\n"
+    root = make_repo({**LAYOUTS["top-level alembic"][0], ".pre-commit-config.yaml": theirs})
+    result = init(root, "--write")
+    assert "without govsite's hook: add the one below" in result.stdout, result.stdout
+    assert "----- .pre-commit-config.yaml: the hook to add" in result.stdout
+    assert (root / ".pre-commit-config.yaml").read_text() == theirs

@@ -28,7 +28,6 @@ TEMPLATES = Path(__file__).with_name("templates")
 WORKFLOW = ".github/workflows/governance.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 ADR_TEMPLATE = "0000-template.md"
-BASELINE = "govsite-baseline.json"
 
 DESCRIPTION = """\
 Set a repository up for govsite: detect its migration folders and SQL dialect, write a commented
@@ -63,7 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--baseline", action="store_true",
-        help=f"record the current findings in {BASELINE}, so only new ones fail",
+        help="record the current findings in the baseline file (govsite-baseline.json), so "
+        "only new ones fail; an existing baseline is kept",
     )
     parser.add_argument(
         "--force", action="store_true", help="replace an existing govsite.toml"
@@ -103,15 +103,16 @@ def run(args: argparse.Namespace) -> int:
     out += ["", "Files:"]
     if kept is not None:
         out.append(f"  kept      {kept} (already present; --force replaces govsite.toml)")
-    printed: list[Planned] = []
+    printed: list[tuple[str, str]] = []  # (title, text) shown at the end
     for plan in plans:
         out.append(_apply(root, plan, args.write, args.force, printed))
-    out += _mako_lines(root, config, environments, args.write)
+    out += _mako_lines(root, config, environments, args.write, printed)
     final = load_config(root)  # what validate will read: it must load
-    out += _baseline_lines(root, final, args.baseline)
-    out += _next_steps(args.write, printed)
-    for plan in printed:
-        out += ["", f"----- {plan.path} ({plan.what}) -----", plan.text.rstrip("\n")]
+    count, lines = _findings(root, final, args.baseline)
+    out += lines
+    out += _next_steps(root, final, args.write, printed, count)
+    for title, text in printed:
+        out += ["", f"----- {title} -----", text.rstrip("\n")]
     emit("\n".join(out) + "\n")
     return EXIT_OK
 
@@ -245,8 +246,10 @@ def config_text(environments: Sequence, dialects: Sequence[Dialect], config: Con
         f"fail_on = {_toml(config.fail_on.value)}",
         '# disable = []              # rule codes to switch off, like "GOV505"',
         "",
-        f"# Findings accepted on the first day are listed in {BASELINE}",
-        "# (`govsite baseline .`); later runs fail only on new ones.",
+        "# Findings accepted on the first day are listed in this file (`govsite baseline .`);",
+        "# later runs fail only on new ones. Or suppress a revision and its ancestors:",
+        f"# baseline = {_toml(config.baseline)}",
+        '# legacy_until = "<revision>"',
     ]
     for name, dialect in per_environment:
         lines += ["", f"# {dialect.source}", f"[environments.{_toml(name)}]", f"sql_dialect = {_toml(dialect.name)}"]
@@ -305,7 +308,7 @@ def watched_globs(config: Config, environments: Sequence) -> list[str]:
     if not environments:
         globs += list(config.migrations) or ["**/versions/**"]
     globs += [*config.adrs, config.exceptions, *config.policies, *config.ci]
-    globs += ["govsite.toml", "pyproject.toml", "**/alembic.ini", getattr(config, "baseline", BASELINE)]
+    globs += ["govsite.toml", "pyproject.toml", "**/alembic.ini", config.baseline]
     return list(dict.fromkeys(globs))
 
 
@@ -365,17 +368,27 @@ def _folder_of(glob: str) -> str:
     return "/".join(parts) or "."
 
 
-def _apply(root: Path, plan: Planned, write: bool, force: bool, printed: list[Planned]) -> str:
+def _lacks_hook(path: Path) -> bool:
+    try:
+        return "govsite-validate" not in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def _apply(root: Path, plan: Planned, write: bool, force: bool, printed: list[tuple[str, str]]) -> str:
     target = root / plan.path
     replace = force and plan.path == "govsite.toml"
     if (target.exists() or target.is_symlink()) and not replace:
+        if plan.path == PRE_COMMIT and _lacks_hook(target):
+            printed.append((f"{plan.path}: the hook to add to its repos:", plan.text))
+            return f"  kept      {plan.path} (already present, without govsite's hook: add the one below)"
         if plan.shown and target.read_bytes() != plan.text.encode("utf-8"):
-            printed.append(plan)
+            printed.append((f"{plan.path} ({plan.what})", plan.text))
             return f"  kept      {plan.path} (already present; what init would write is below)"
         return f"  kept      {plan.path} (already present)"
     if plan.needs_write and not write:
         if plan.shown:
-            printed.append(plan)
+            printed.append((f"{plan.path} ({plan.what})", plan.text))
             return f"  printed   {plan.path} ({plan.what}, below; --write creates it)"
         return f"  skipped   {plan.path} ({plan.what}; --write creates it)"
     _write(root, plan.path, plan.text)
@@ -414,14 +427,16 @@ def header_template(config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mako_lines(root: Path, config: Config, environments: Sequence, write: bool) -> list[str]:
+def _mako_lines(
+    root: Path, config: Config, environments: Sequence, write: bool, printed: list[tuple[str, str]]
+) -> list[str]:
     header = header_template(config)
     lines: list[str] = []
     templates = sorted({f"{env.script_location}/script.py.mako" for env in environments if env.script_location})
     for rel in templates:
         lines.append("  " + _add_header(root, rel, header, config, write))
-    if not templates or any(not line.startswith("  kept") for line in lines):
-        lines += ["", "Header for script.py.mako (after the docstring's first line):", header.rstrip("\n")]
+    if not templates or any(not line.startswith(("  kept", "  changed")) for line in lines):
+        printed.append(("metadata header for script.py.mako, after the docstring's first line", header))
     return lines
 
 
@@ -452,30 +467,40 @@ def _add_header(root: Path, rel: str, header: str, config: Config, write: bool) 
 # --------------------------------------------------------------------------- baseline, next steps
 
 
-def _baseline_lines(root: Path, config: Config, write: bool) -> list[str]:
+def _findings(root: Path, config: Config, baseline: bool) -> tuple[int, list[str]]:
+    """The findings that would fail validate now; with `baseline`, they are recorded first
+    (an existing baseline file is kept, so a second run changes nothing)."""
     from ..cache import ParseCache
     from ..rules import failing, run_rules
     from ..sources import load_repository
+    from .baseline import write_baseline
 
     with Status(sys.stderr) as status:
-        status.show(f"checking {root} with the new configuration ...")
+        status.show(f"checking {root} with this configuration ...")
         repo = load_repository(root, config, cache=ParseCache.for_repository(root))
-        count = len(failing(run_rules(repo, config), config))
-    lines = ["", f"Findings: {count} at or above {config.fail_on.value} in {len(repo.migrations)} migrations."]
-    if count and not write:
-        lines.append(f"  `govsite init --baseline` or `govsite baseline {root}` accepts them in {BASELINE}.")
-    elif count:
-        lines.append(f"  the baseline cannot be written by this installation: run `govsite baseline {root}`.")
-    return lines
+        open_findings = failing(run_rules(repo, config), config)
+        present = (root / config.baseline).exists() or (root / config.baseline).is_symlink()
+        lines = []
+        if baseline and present:
+            lines.append(f"  kept      {config.baseline} (already present; `govsite baseline --update` prunes it)")
+        elif baseline:
+            _, recorded = write_baseline(root, config, repo=repo)
+            lines.append(f"  created   {config.baseline} ({recorded} findings recorded; later runs fail only on new ones)")
+            open_findings = failing(run_rules(repo, config), config)
+    summary = f"{len(open_findings)} at or above {config.fail_on.value} in {len(repo.migrations)} migrations"
+    return len(open_findings), [*lines, "", f"Findings: {summary}."]
 
 
-def _next_steps(write: bool, printed: Sequence[Planned]) -> list[str]:
+def _next_steps(root: Path, config: Config, write: bool, printed: Sequence, count: int) -> list[str]:
+    here = "" if root == Path(".") else f" {root}"
     steps = ["", "Next:"]
     if printed and not write:
-        steps.append("  govsite init --write     create the files shown below")
+        steps.append(f"  govsite init{here} --write      create the files shown below")
+    if count:
+        steps.append(f"  govsite baseline{here}          accept today's {count} findings in {config.baseline}")
     steps += [
-        "  govsite validate         check the repository (exit 0 when clean)",
-        "  govsite build --site-dir site   build the governance site",
-        "  git add govsite.toml ...  commit the configuration with the files above",
+        f"  govsite validate{here}          check the repository (exit 0 when clean)",
+        f"  govsite build{here} --site-dir site   build the governance site",
+        "  git add -A && git commit       commit the configuration and the files above",
     ]
     return steps
