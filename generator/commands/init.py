@@ -25,6 +25,7 @@ from ..terminal import Status
 from .common import EXIT_OK, CommandError, add_repository_argument, emit, repository_root
 
 TEMPLATES = Path(__file__).with_name("templates")
+REFUSED = "refused"  # a file init would not write; the run then exits 2
 WORKFLOW = ".github/workflows/governance.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 ADR_TEMPLATE = "0000-template.md"
@@ -107,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
     for plan in plans:
         out.append(_apply(root, plan, args.write, args.force, printed))
     out += _mako_lines(root, config, environments, args.write, printed)
+    refused = [line.split()[1] for line in out if line.startswith(f"  {REFUSED} ")]
+    if refused:
+        emit("\n".join(out) + "\n")
+        raise CommandError(f"not written: {', '.join(refused)} (see above)")
     final = load_config(root)  # what validate will read: it must load
     count, lines = _findings(root, final, args.baseline)
     out += lines
@@ -391,21 +396,31 @@ def _apply(root: Path, plan: Planned, write: bool, force: bool, printed: list[tu
             printed.append((f"{plan.path} ({plan.what})", plan.text))
             return f"  printed   {plan.path} ({plan.what}, below; --write creates it)"
         return f"  skipped   {plan.path} ({plan.what}; --write creates it)"
-    _write(root, plan.path, plan.text)
+    problem = _write(root, plan.path, plan.text)
+    if problem:
+        return f"  {REFUSED:<9} {plan.path} ({problem})"
     return f"  {'replaced' if replace else 'created':<9} {plan.path} ({plan.what})"
 
 
-def _write(root: Path, rel: str, text: str) -> None:
+def _write(root: Path, rel: str, text: str) -> Optional[str]:
+    """Write one file inside the repository; the reason it was not written, else None.
+
+    A path that is a link, or leads outside the repository through `..` or a linked folder,
+    is refused: init must not write where the repository's own files point."""
     from ..paths import inside
 
     target = root / rel
-    if not inside(root, target.parent if target.parent.exists() else root):
-        raise CommandError(f"{rel}: leads outside the repository; not written")
+    if target.is_symlink():
+        return "is a link; not written"
+    if not inside(root, target):
+        return "leads outside the repository; not written"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(text.encode("utf-8"))
+        with open(target, "wb") as stream:
+            stream.write(text.encode("utf-8"))
     except OSError as exc:
-        raise CommandError(f"cannot write {rel}: {exc.strerror or exc}") from None
+        return f"cannot be written: {exc.strerror or exc}"
+    return None
 
 
 # --------------------------------------------------------------------------- script.py.mako
@@ -441,7 +456,11 @@ def _mako_lines(
 
 
 def _add_header(root: Path, rel: str, header: str, config: Config, write: bool) -> str:
+    from ..paths import inside
+
     path = root / rel
+    if path.is_symlink() or not inside(root, path):
+        return f"{REFUSED if write else 'skipped':<9} {rel} (a link, or outside the repository; not read)"
     if not path.is_file():
         return f"skipped   {rel} (no such file; add the header below to your template)"
     try:
@@ -460,7 +479,9 @@ def _add_header(root: Path, rel: str, header: str, config: Config, write: bool) 
     after = lines[opening + 1 :]
     added = ["", *header.rstrip("\n").split("\n")] + ([""] if after and after[0].strip() else [])
     new = "\n".join([*lines[: opening + 1], *added, *after])
-    _write(root, rel, new)
+    problem = _write(root, rel, new)
+    if problem:
+        return f"{REFUSED:<9} {rel} ({problem})"
     return f"changed   {rel} (metadata header added to the docstring)"
 
 
