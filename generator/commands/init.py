@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     dialects = _detect_dialects(root, environments)
     out: list[str] = [f"govsite init {root}", "", "Detected:"]
     out += _detected_lines(root, environments, dialects)
+    out += [f"  {f.rule}       {f.location.path}:{f.location.line}: {f.message}" for f in discovery.findings]
     plans = [_config_plan(environments, dialects, config)] if kept is None else []
     plans += _plans(root, config, environments)
     out += ["", "Files:"]
@@ -134,9 +135,7 @@ def _starting_configuration(root: Path, force: bool) -> tuple[Optional[str], Con
             return None, Config()
         return "govsite.toml", load_config(root)
     config = load_config(root)
-    if config != Config() or _has_tool_table(root):
-        return "[tool.govsite] in pyproject.toml", config
-    return None, config
+    return ("[tool.govsite] in pyproject.toml" if _has_tool_table(root) else None), config
 
 
 def _has_tool_table(root: Path) -> bool:
@@ -199,7 +198,7 @@ def _detected_lines(root: Path, environments: Sequence, dialects: Sequence[Diale
     for env, dialect in zip(environments, dialects):
         folders = ", ".join(env.version_locations) + (" (and sub-folders)" if env.recursive else "")
         count = len(environment_files(root, env))
-        lines.append(f"  migrations   {folders}: {count} files, from {env.source}")
+        lines.append(f"  migrations   {folders}: {count} file{'' if count == 1 else 's'}, from {env.source}")
         shown = dialect.name or f"{Config.sql_dialect} (the default)"
         lines.append(f"  SQL dialect  {shown}, from {dialect.source}")
     if not environments:
