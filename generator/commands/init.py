@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..config import DEFAULT_ALLOWED_VALUES, Config, ConfigError, config_from_mapping, load_config
+from ..sources.discovery import discover, environment_files
 from ..version import __version__
 from ..terminal import Status
 from .common import EXIT_OK, CommandError, add_repository_argument, emit, repository_root
@@ -94,7 +95,7 @@ class Planned:
 def run(args: argparse.Namespace) -> int:
     root = repository_root(args.repo)
     kept, config = _starting_configuration(root, args.force)
-    discovery = _discover(root, config)
+    discovery = discover(root, config)
     environments = list(discovery.environments)
     dialects = _detect_dialects(root, environments)
     out: list[str] = [f"govsite init {root}", "", "Detected:"]
@@ -148,17 +149,9 @@ def _has_tool_table(root: Path) -> bool:
     return isinstance(data.get("tool"), dict) and "govsite" in data["tool"]
 
 
-def _discover(root: Path, config: Config):
-    from ..sources.discovery import discover
-
-    return discover(root, config)
-
-
 def _detect_dialects(root: Path, environments: Sequence) -> list[Dialect]:
     """Each environment's dialect, from a literal `sqlalchemy.url` (discovery reads it), else
     from the dialects its migrations branch on (`if bind.dialect.name == "mysql":`)."""
-    from ..sources.discovery import environment_files
-
     dialects = []
     for env in environments:
         if env.sql_dialect:
@@ -192,8 +185,6 @@ def _text(root: Path, rel: str) -> str:
 
 
 def _detected_lines(root: Path, environments: Sequence, dialects: Sequence[Dialect]) -> list[str]:
-    from ..sources.discovery import environment_files
-
     lines = []
     for env, dialect in zip(environments, dialects):
         folders = ", ".join(env.version_locations) + (" (and sub-folders)" if env.recursive else "")
