@@ -38,6 +38,7 @@ the migration policy, and build a governance site from them."""
 
 EPILOG = """\
 examples:
+  govsite init --write                 set the repository up: govsite.toml, CI workflow, hooks
   govsite validate                     check the repository in the current directory
   govsite validate --format sarif --output govsite.sarif
   govsite build --site-dir public      build the governance site into public/

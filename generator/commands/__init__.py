@@ -49,4 +49,5 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("serve", "preview the governance site locally", "generator.commands.site:SERVE"),
     Subcommand("baseline", "record today's findings so only new ones fail", "generator.commands.baseline"),
     Subcommand("review", "summarise a quarter for the policy review", "generator.commands.review"),
+    Subcommand("init", "set a repository up: configuration, CI workflow, hooks", "generator.commands.init"),
 )
