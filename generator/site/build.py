@@ -199,6 +199,7 @@ def default_site_config(
         "plugins": ["search", "tags", {PLUGIN_NAME: plugin}],
         "markdown_extensions": markdown_extensions(),
         "exclude_docs": adr_sources_in_docs(root, docs_dir, config),
+        **({"site_url": config.site_url} if config.site_url else {}),  # sitemap, canonical links
     }
 
 
