@@ -51,6 +51,7 @@ _TABLE = (
     ("GOV802", "migration-unparseable", E, None, "A migration file cannot be read or parsed."),
     ("GOV803", "dynamic-sql-unverified", W, 2, "Raw SQL built at run time cannot be verified statically."),
     ("GOV804", "input-unreadable", E, None, "An ADR, exceptions register, policy document or CI file cannot be read."),
+    ("GOV808", "history-incomplete", W, None, "Part of the git history cannot be read, so some dates are missing or less exact."),
     ("GOV901", "policy-review-overdue", W, None, "A policy document is past its Next Review date."),
 )
 

@@ -485,6 +485,7 @@ def copy_version(source: Path, dest: Path, site_url: Optional[str], old: str, ne
     when the site has an address, its pages and sitemap naming `new` where they named `old`."""
     old_address = version_address(site_url, old)
     new_address = version_address(site_url, new)
+    dest.mkdir(parents=True)
     for path in sorted(source.rglob("*")):
         target = dest / path.relative_to(source)
         if path.is_dir():
