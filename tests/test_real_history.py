@@ -331,3 +331,18 @@ def test_a_blobless_clone_is_dated_without_fetching_contents(make_git_repo, tmp_
     analysis = analyse(clone, resolve_config(clone))
     text = next(p.content for p in analysis.pages if p.uri == "governance/migrations/a2.md")
     assert "Renames are not followed in this partial clone" in text
+
+
+def test_pages_shared_between_versions_are_the_pages_each_would_render(adopted_late, tmp_path, monkeypatch):
+    """Versions take each other's rendered pages and search entries: the folder must be byte
+    for byte the one that rendering every page of every version gives."""
+    from generator.site import reuse
+
+    shared = tmp_path / "shared"
+    build_versions(adopted_late, shared, resolve_config(adopted_late))
+    monkeypatch.setattr(reuse.SharedRenders, "attach", lambda self, page, config: None)
+    alone = tmp_path / "alone"
+    build_versions(adopted_late, alone, resolve_config(adopted_late))
+    files = sorted(p.relative_to(shared) for p in shared.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(alone) for p in alone.rglob("*") if p.is_file())
+    assert [f for f in files if (shared / f).read_bytes() != (alone / f).read_bytes()] == []

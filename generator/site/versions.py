@@ -56,6 +56,7 @@ from ..sources.git_access import git_environment
 from ..sources.history import GitRunner, release_tags
 from .build import Analysis, SiteBuildError, analyse, build_site, failure_message
 from .facts import ROOT
+from .reuse import SharedRenders
 from .output import (
     check_site_dir,
     owned_temporary_directory,
@@ -181,7 +182,8 @@ def build_versions(
         built = build.releases(releases, staging.path)
         build.say_step(DEV, "building site…")
         build_site(root, staging.path / DEV, at_address(dev, site_url, DEV),
-                   config_file=config_file, fail_on=fail_on, extra=VERSION_SELECTOR)
+                   config_file=config_file, fail_on=fail_on, extra=VERSION_SELECTOR,
+                   shared=build.shared)
         working_tree = BuiltVersion(DEV, DEV, (), len(dev.pages), dev.findings)
         versions = in_selector_order(built, working_tree)
         say("writing versions.json and redirects…")
@@ -302,6 +304,7 @@ class _Build:
     done: int = 0
     _prefix: Optional[str] = None
     built: dict[str, str] = dataclasses.field(default_factory=dict)  # inputs digest -> version
+    shared: SharedRenders = dataclasses.field(default_factory=SharedRenders)
 
     def say_step(self, name: str, message: str) -> Progress:
         """Show `message` for version `name`; returns the progress function of that version."""
@@ -354,7 +357,7 @@ class _Build:
                 try:
                     build_site(tree, staging / release.tag,
                                at_address(analysis, self.site_url, release.tag),
-                               enforce=False, extra=VERSION_SELECTOR)
+                               enforce=False, extra=VERSION_SELECTOR, shared=self.shared)
                 except SiteBuildError as exc:
                     self.notes.append(f"{release.tag}: skipped, MkDocs could not build it: {exc}")
                     return None
