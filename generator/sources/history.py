@@ -441,8 +441,11 @@ def _file_histories(
     adding commit: the commit that added it is among those git could not read.
     """
     follower = _Follower(dict(wanted), {posixpath.dirname(name) for name in wanted})
-    for commit, changes in _parse_log(out):
-        if commit.sha in boundary:
+    for header, changes in _parse_log(out):
+        if not any(change[1][-1] in follower.following for change in changes):
+            continue  # most commits: nothing followed, and their header need not be read
+        commit = _parse_header(header)
+        if commit is None or commit.sha in boundary:
             continue
         # renames last: a name re-added in the same commit a rename freed is settled first
         for change in sorted(changes, key=lambda c: c[0] == "R"):
@@ -515,23 +518,23 @@ class _Follower:
             del self.following[name]
 
 
-def _parse_log(out: bytes) -> Iterator[tuple[Commit, list[tuple[str, tuple[str, ...], int]]]]:
-    """(commit, [(status letter, names, similarity)]) from `git log -z --name-status
-    --format=_LOG_FORMAT`.
+def _parse_log(out: bytes) -> Iterator[tuple[list[bytes], list[tuple[str, tuple[str, ...], int]]]]:
+    """(commit header, [(status letter, names, similarity)]) from `git log -z --name-status
+    --format=_LOG_FORMAT`; `_parse_header` reads a header, for the commits that matter.
 
     A rename or copy has two names (old, new) and the similarity git found (`R066`: 66);
     every other change one name, and 100.
     """
     fields = out.split(b"\0")
     i = 0
-    commit: Optional[Commit] = None
+    commit: Optional[list[bytes]] = None
     changes: list[tuple[str, tuple[str, ...], int]] = []
     while i < len(fields):
         token = fields[i]
         if token == b"":
             if commit is not None:
                 yield commit, changes
-            commit, changes = _parse_header(fields[i + 1 : i + 1 + _HEADER_FIELDS]), []
+            commit, changes = fields[i + 1 : i + 1 + _HEADER_FIELDS], []
             i += 1 + _HEADER_FIELDS
             continue
         status = token.strip(b"\n").decode("ascii", "replace")
