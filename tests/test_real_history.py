@@ -186,6 +186,19 @@ def test_each_version_lists_its_pages_at_its_own_address(published):
         assert canonical in page(published, version)
 
 
+def test_site_url_comes_from_the_team_mkdocs_yml_when_the_configuration_has_none(make_repo):
+    from generator.config import Config
+    from generator.site.versions import published_at
+
+    root = make_repo({"mkdocs.yml": "site_name: Docs\nsite_url: https://docs.example.com/\n"
+                                    "markdown_extensions:\n  - pymdownx.emoji:\n"
+                                    "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"})
+    assert published_at(root, Config()) == "https://docs.example.com/"
+    assert published_at(root, Config(site_url="https://other.example.com/")) == "https://other.example.com/"
+    (root / "mkdocs.yml").write_text("site_url: [unclosed\n")
+    assert published_at(root, Config()) is None
+
+
 @pytest.mark.browser
 def test_switching_version_keeps_the_reader_on_the_same_page(published):
     """The selector always landed on the other version's home page."""
