@@ -127,8 +127,9 @@ def _utc(when: datetime) -> str:
 def history_incomplete(ctx: Context) -> Iterable[Finding]:
     """
     ## What it does
-    Reports that git stopped while reading the history: an object that is missing or corrupt,
-    a partial clone whose remote cannot be reached, a shallow boundary git cannot walk past.
+    Reports that git stopped while reading the history (an object that is missing or corrupt,
+    a partial clone whose remote cannot be reached), or that a shallow clone cut off the
+    commits that added some of the files read.
     The finding gives git's own words and what is affected. Files that can still be dated are:
     the history is read again without rename detection (the only part that reads file
     contents), and when git still stops, every file changed after the unreadable commit keeps

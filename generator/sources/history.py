@@ -307,13 +307,13 @@ class HistoryReading:
             return History(status="unavailable", head=where.head, problem=self.problem)
         wanted = {_git_path(where.prefix, p): p for p in paths}
         status, tags, _ = self.tags.result()
-        files = _file_histories(output, wanted, self.boundary, self.complete)
+        files, cut_off = _file_histories(output, wanted, self.boundary, self.complete)
         return History(
             status="shallow" if where.shallow else "ok",
             files=_mailmapped(files, Mailmap.of(where.top)),
             tags=tuple(_parse_tags(tags) if status == 0 else ()),
             head=where.head,
-            problem=self._problem(files),
+            problem=self._problem(files, cut_off),
             renames=self.renames,
             partial_clone=self.partial_clone,
         )
@@ -342,17 +342,21 @@ class HistoryReading:
             self.cache.put(key, out, path=None, digest=digest)
         return out
 
-    def _problem(self, files: dict[str, FileHistory]) -> Optional[str]:
-        """What the history is missing, and what that affects; None when it is whole."""
+    def _problem(self, files: dict[str, FileHistory], cut_off: list[str]) -> Optional[str]:
+        """What the history is missing, and what that affects; None when it is whole (or
+        when a shallow clone cut off no file asked about)."""
         if self.problem is None:
-            return None
+            if not cut_off:
+                return None
+            return (f"the clone is shallow: {len(cut_off)} of {len(files)} files were added before "
+                    f"its oldest commit and have no date ({_some(sorted(cut_off))}); {DATED_PAGES} "
+                    f"leave them out (fetch the whole history, e.g. fetch-depth: 0)")
         if self.complete:
             return (f"{self.problem}; read again without rename detection, so a renamed file "
                     f"is dated by its rename, which can move {DATED_PAGES}")
         undated = sorted(path for path, f in files.items() if f.added is None)
-        shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5} more" if len(undated) > 5 else "")
         return (f"{self.problem}; {len(undated)} of {len(files)} files have no date "
-                f"({shown or 'none of those read'}): {DATED_PAGES} leave them out")
+                f"({_some(undated) or 'none of those read'}): {DATED_PAGES} leave them out")
 
     def close(self) -> None:
         """Stop what is still running (after a failure, or when the caller gives up)."""
@@ -380,6 +384,10 @@ def _locate(root: Path, run: GitRunner, rev: str = "HEAD") -> tuple[Optional[_Wh
         head=head if _SHA.match(head) else None,
         top=root.joinpath(*[".."] * lines[0].count("/")),
     ), "ok"
+
+
+def _some(paths: list[str], shown: int = 5) -> str:
+    return ", ".join(paths[:shown]) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
 
 
 def _git_error(err: str, status: int) -> str:
@@ -434,18 +442,24 @@ def _walk_key(where: _Where, boundary: frozenset[str], arguments: tuple[str, ...
 
 def _file_histories(
     out: bytes, wanted: dict[str, str], boundary: frozenset[str], complete: bool = True
-) -> dict[str, FileHistory]:
-    """Each wanted file's adding and last commits, from the walk's output.
+) -> tuple[dict[str, FileHistory], list[str]]:
+    """Each wanted file's adding and last commits, from the walk's output, and the files a
+    shallow clone's boundary cut off (seen only in a commit whose parents are missing).
 
     A file still being followed when an incomplete walk ends, with no addition seen, has no
     adding commit: the commit that added it is among those git could not read.
     """
     follower = _Follower(dict(wanted), {posixpath.dirname(name) for name in wanted})
+    cut_off: set[str] = set()
     for header, changes in _parse_log(out):
         if not any(change[1][-1] in follower.following for change in changes):
             continue  # most commits: nothing followed, and their header need not be read
         commit = _parse_header(header)
-        if commit is None or commit.sha in boundary:
+        if commit is None:
+            continue
+        if commit.sha in boundary:
+            cut_off.update(follower.following[c[1][-1]] for c in changes
+                           if c[1][-1] in follower.following)
             continue
         # renames last: a name re-added in the same commit a rename freed is settled first
         for change in sorted(changes, key=lambda c: c[0] == "R"):
@@ -456,11 +470,12 @@ def _file_histories(
         for target in follower.following.values():
             if target not in follower.gone:
                 follower.added.pop(target, None)
-    return {
+    files = {
         requested: FileHistory(requested, follower.added.get(requested), follower.changed.get(requested),
                                follower.again.get(requested))
         for requested in wanted.values()
     }
+    return files, sorted(path for path in cut_off if files[path].added is None)
 
 
 @dataclass
