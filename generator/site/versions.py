@@ -5,9 +5,9 @@
     SITE_DIR/
       versions.json     the list of versions in mike's format; mkdocs-material's selector reads it
       index.html        redirects to latest/ (to dev/ while there is no release)
-      v1.0.0/ v1.1.0/   one complete site per release tag matching `tag_pattern`
+      v1.0.0/ v1.1.0/   one complete site per release (a tag matching `tag_pattern` naming a version)
       dev/              the working tree, as a plain `govsite build` would publish it
-      latest/           redirect pages to the newest release, as mike's `redirect` aliases are
+      latest/           redirect pages to the highest release, as mike's `redirect` aliases are
 
 so the folder can be served exactly as it is: from a CI artifact, an intranet web server or
 GitHub Pages, with no mike and no gh-pages branch involved.
@@ -15,10 +15,13 @@ GitHub Pages, with no mike and no gh-pages branch involved.
 A release is read straight from git objects (`git ls-tree` and one `git cat-file --batch`),
 never by checking its tag out: the working tree, the index and HEAD stay as they are, and each
 version costs the same few git processes whatever its size. A release is checked with its own
-govsite.toml, and its dates come from the history walked from its tag, so its pages show the
-repository as it was when it was released. One parse cache serves every version: a file that
-several versions share is parsed once (and, through the store `govsite validate` uses, not
-again in the next night's build).
+govsite.toml (one made before the team adopted govsite, with the working tree's, and its
+dashboard says so), and its dates come from the history walked from its tag, so its pages show
+the repository as it was when it was released. Releases are the tags that name a version, in
+version order (`plan_releases`); a release whose pages equal an earlier one's is a copy of it,
+and the others take the rendered pages they share with earlier versions (`reuse`). One parse
+cache serves every version: a file that several versions share is parsed once (and, through
+the store `govsite validate` uses, not again in the next night's build).
 
 Only the working tree decides the exit status. Releases are checked with today's rules, which
 they could not know about; a nightly build must not turn red because of a release made last
@@ -422,7 +425,8 @@ def with_notice(analysis: Analysis, text: str) -> Analysis:
         if page.uri == DASHBOARD:
             head, heading, rest = page.content.partition("\n# ")
             title, _, body = rest.partition("\n")
-            page = dataclasses.replace(page, content=f"{head}{heading}{title}\n\n{note}{body.lstrip(chr(10))}")
+            body = body.lstrip("\n")
+            page = dataclasses.replace(page, content=f"{head}{heading}{title}\n\n{note}{body}")
         pages.append(page)
     return dataclasses.replace(analysis, pages=tuple(pages))
 
