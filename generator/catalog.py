@@ -63,6 +63,7 @@ _TABLE = (
     ("GOV805", "no-migrations-found", E, None, "No migration was found anywhere, and the configuration does not say there are none."),
     ("GOV806", "migrations-outside-configuration", E, None, "Revision files sit in a folder the migration configuration does not read."),
     ("GOV807", "baseline-entry-stale", W, None, "A baseline entry matches no finding any more."),
+    ("GOV808", "history-incomplete", W, None, "Part of the git history cannot be read, so some dates are missing or less exact."),
     ("GOV901", "policy-review-overdue", W, None, "A policy document is past its Next Review date."),
 )
 

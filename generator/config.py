@@ -52,6 +52,18 @@ DEFAULT_ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class VersionsConfig:
+    """The `[versions]` table: which release tags `govsite build --versions` publishes."""
+
+    tag_pattern: Optional[str] = None  # None: the top-level `tag_pattern`, its older name
+    prereleases: bool = False  # also pre-release and build tags (v2.0.0rc1, v0.3.5+b201)
+    max_versions: int = 10  # the newest releases by version order; `dev` comes on top
+
+
+_VERSIONS_KEYS = tuple(f.name for f in dataclasses.fields(VersionsConfig))
+
+
 class ConfigError(Exception):
     """A configuration problem: bad file, unknown key, wrong type. Maps to exit code 2."""
 
@@ -106,13 +118,20 @@ class Config:
     # site and history
     history: str = "auto"  # "auto": the git repository holding the root; "own": only when the
     #                        root is itself a repository's top level; "off": no git history
-    tag_pattern: str = "v*"
+    tag_pattern: str = "v*"  # the older name of versions.tag_pattern, still read
+    versions: VersionsConfig = field(default_factory=VersionsConfig)  # the `[versions]` table
+    site_url: Optional[str] = None  # where the site is published; else the team's mkdocs.yml
     graph_recent: int = 60  # revisions drawn in full on the revision graph page
     site_name: str = "Migration governance"
 
     def __post_init__(self) -> None:
         if self.ticket_pattern != Config.ticket_pattern:  # however the Config was made
             _check_pattern("ticket_pattern", self.ticket_pattern, "configuration")
+
+    @property
+    def release_pattern(self) -> str:
+        """The glob of release tags: `[versions] tag_pattern`, else the top-level one."""
+        return self.versions.tag_pattern or self.tag_pattern
 
     def severity_for(self, code: str, default: Severity) -> Optional[Severity]:
         """The effective severity of a rule, or None when the rule is switched off."""
@@ -159,6 +178,10 @@ def config_from_mapping(data: Mapping[str, Any], source: str = "configuration") 
         if key in values:
             raise ConfigError(f"option '{key}' is given twice (as '{key}' and with dashes)", source)
         values[key] = _coerce(key, value, source)
+    versions = values.get("versions")
+    if versions and versions.tag_pattern and values.get("tag_pattern", versions.tag_pattern) != versions.tag_pattern:
+        raise ConfigError("options 'tag_pattern' and 'versions.tag_pattern' disagree; "
+                          "keep versions.tag_pattern only", source)
     return Config(**values)
 
 
@@ -178,6 +201,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         return tuple(value)
     if key == "allowed_values":
         return _allowed_values(value, fail)
+    if key == "versions":
+        return _versions(value, source, fail)
     if key == "severity":
         return _severities(value, source, fail)
     if key == "environments":
@@ -205,7 +230,34 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         _check_relative_path(key, value, fail)
     if key == "tag_pattern" and "\\" in value:
         raise fail("a glob such as 'v*' or 'v[0-9]*' (git tag names cannot hold '\\', so it matches no tag)")
+    if key == "site_url" and not re.match(r"https?://[^/\s]+(/\S*)?$", value):
+        raise fail("an http:// or https:// address such as 'https://docs.example.com/governance/'")
     return value
+
+
+def _versions(value: Any, source: str, fail) -> VersionsConfig:
+    """The `[versions]` table, each key checked as a top-level one would be."""
+    if not isinstance(value, Mapping):
+        raise fail("a table such as [versions] with tag_pattern, prereleases and max_versions")
+    values: dict[str, Any] = {}
+    for raw_key, item in value.items():
+        key = str(raw_key).replace("-", "_")
+        name = f"versions.{raw_key}"
+        if key not in _VERSIONS_KEYS:
+            raise ConfigError(f"unknown option '{name}'{_suggestion(key, _VERSIONS_KEYS, 'known options')}", source)
+        if key == "tag_pattern":
+            try:
+                values[key] = _coerce(key, item, source)
+            except ConfigError as exc:
+                raise ConfigError(str(exc).replace("'tag_pattern'", f"'{name}'")) from None
+        elif key == "prereleases" and isinstance(item, bool):
+            values[key] = item
+        elif key == "max_versions" and isinstance(item, int) and not isinstance(item, bool) and item >= 1:
+            values[key] = item
+        else:
+            expected = "true or false" if key == "prereleases" else "a whole number of at least 1"
+            raise ConfigError(f"option '{name}' must be {expected}, not {_shown(item)}", source)
+    return VersionsConfig(**values)
 
 
 def _allowed_values(value: Any, fail) -> dict[str, tuple[str, ...]]:
@@ -324,6 +376,15 @@ def load_config(root: Path, explicit: Optional[Path] = None) -> Config:
         if config is None:
             raise ConfigError("has no [tool.govsite] table", str(explicit))
         return config
+    own = committed_config(root)
+    return own if own is not None else Config()
+
+
+def committed_config(root: Path) -> Optional[Config]:
+    """The configuration `root` holds itself (`govsite.toml`, `[tool.govsite]`); None without.
+
+    A release made before the team adopted govsite has none, and is read with another.
+    """
     for path in (root / "govsite.toml", root / "pyproject.toml"):
         if not os.path.lexists(path):
             continue
@@ -332,7 +393,7 @@ def load_config(root: Path, explicit: Optional[Path] = None) -> Config:
         config = _read_config_file(path)
         if config is not None:
             return config
-    return Config()
+    return None
 
 
 def _read_config_file(path: Path) -> Optional[Config]:

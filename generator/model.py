@@ -417,8 +417,9 @@ class FileHistory:
     """Who added a file and who last changed it; `None` when git does not know."""
 
     path: str
-    added: Optional[Commit] = None
+    added: Optional[Commit] = None  # the first addition, also of a file deleted and added again
     last_changed: Optional[Commit] = None
+    added_again: Optional[Commit] = None  # the latest addition, when the file was re-added
 
 
 @dataclass(frozen=True)
@@ -430,6 +431,9 @@ class History:
     tags: tuple[tuple[str, str, datetime], ...] = ()  # (tag, sha, date)
     git_processes: int = 0
     head: Optional[str] = None
+    problem: Optional[str] = None  # why part of the history could not be read (GOV808)
+    renames: bool = True  # whether renames were followed
+    partial_clone: bool = False  # a clone that fetches objects on demand: renames not followed
 
     def of(self, path: str) -> FileHistory:
         return self.files.get(path) or FileHistory(path)

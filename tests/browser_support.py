@@ -295,6 +295,7 @@ PWN_ALL = f"{PWN_SCRIPT} {PWN_IMG} {PWN_SVG}"
 #: event handler needs a `/` or a space, and a tag with a `/` names no version folder.
 PWN_TAG = "v1<svg/onload=window.__pwned=6>"
 MARKUP_TAG = "v2<b>"
+RELEASE_TAG = "v1.0.0"  # the one tag above that names a version, so it alone is built
 
 
 def hostile_text_repository(root: Path) -> Path:
@@ -344,7 +345,7 @@ def hostile_text_repository(root: Path) -> Path:
     environment = {**os.environ, "GIT_AUTHOR_DATE": "2026-01-01T12:00:00Z",
                    "GIT_COMMITTER_DATE": "2026-01-01T12:00:00Z"}
     for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "hostile"],
-                    ["tag", PWN_TAG], ["tag", MARKUP_TAG]):
+                    ["tag", PWN_TAG], ["tag", MARKUP_TAG], ["tag", RELEASE_TAG]):
         subprocess.run(git + command, cwd=root, check=True, env=environment, capture_output=True)
     return root
 

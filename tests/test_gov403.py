@@ -173,6 +173,8 @@ def test_shallow_clone_that_cut_off_the_adding_commit_gives_no_finding(make_git_
     history = read_history(clone, [FIX])
     assert history.status == "shallow"
     assert gov403(record(), [retroactive()], history) == []
+    assert history.problem.startswith("the clone is shallow: 1 of 1 files were added before its "
+                                      f"oldest commit and have no date ({FIX})")
 
 
 def test_rule_is_registered_with_its_documentation():

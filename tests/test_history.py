@@ -99,14 +99,15 @@ def test_edit_after_rename_is_the_last_change(make_git_repo):
     assert new.last_changed.date == at("2026-01-05T10:00:00+00:00")
 
 
-def test_deleted_then_added_again_counts_from_the_second_addition(make_git_repo):
+def test_deleted_then_added_again_counts_from_the_first_addition(make_git_repo):
     root = make_git_repo([
         ("2026-01-01T00:00:00Z", {"a.py": "first\n", "keep.txt": "k\n"}),
         ("2026-01-02T00:00:00Z", {"a.py": None}),
         ("2026-01-03T00:00:00Z", {"a.py": "second\n"}),
     ])
     a = read_history(root, ["a.py"]).files["a.py"]
-    assert a.added.date == at("2026-01-03T00:00:00+00:00")
+    assert a.added.date == at("2026-01-01T00:00:00+00:00")
+    assert a.added_again.date == at("2026-01-03T00:00:00+00:00")
     assert a.last_changed.date == at("2026-01-03T00:00:00+00:00")
 
 
@@ -221,6 +222,7 @@ def test_corrupt_repository_is_unavailable_not_an_exception(make_git_repo):
     history = read_history(root, ["a.py"])
     assert history.status == "unavailable"
     assert history.files["a.py"].added is None
+    assert history.problem.startswith("git could not read the whole history (")
 
 
 # --------------------------------------------------------------------------- tags

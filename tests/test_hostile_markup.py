@@ -225,12 +225,15 @@ def test_links_in_adr_text_point_at_the_pages_that_show_their_targets(built_site
     assert ".md\"" not in page
 
 
-def test_version_titles_are_escaped_tag_names(make_git_repo, tmp_path, no_outer_repository):
+def test_a_tag_with_markup_names_no_version_and_is_skipped_as_text(make_git_repo, tmp_path, no_outer_repository):
+    """A version's title reaches the theme's selector as HTML; only tags that name a version
+    (PEP 440 or semver, which hold no markup) become versions."""
     from conftest import migration
 
     root = make_git_repo([("2026-01-05T10:00:00", {"alembic/versions/a1.py": migration("a1")})],
-                         tags={"v2<b>": 0})
+                         tags={"v2<b>": 0, "v1.0.0": 0})
     result = govsite("build", str(root), "--site-dir", str(tmp_path / "site"), "--versions")
     assert result.returncode == 0, result.stdout + result.stderr
     versions = json.loads((tmp_path / "site" / "versions.json").read_text(encoding="utf-8"))
-    assert {"version": "v2<b>", "title": "v2&lt;b&gt;", "aliases": ["latest"]} in versions
+    assert [v["title"] for v in versions] == ["dev", "v1.0.0"]
+    assert "1 tag matching 'v*' not a version, skipped: v2<b>" in result.stderr

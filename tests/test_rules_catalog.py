@@ -18,7 +18,10 @@ SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Checks whose cases need more than files on disk; the module named tests them with a pass and
 # a fail case of its own.
-CASES_ELSEWHERE = {"GOV403": "tests/test_gov403.py (needs git history)"}
+CASES_ELSEWHERE = {
+    "GOV403": "tests/test_gov403.py (needs git history)",
+    "GOV808": "tests/test_real_history.py (needs a broken git repository)",
+}
 
 CASES = load_cases()
 

@@ -302,8 +302,8 @@ def test_git_history_shows_who_added_and_last_changed_the_file():
     changed = commit("2026-04-09T08:00:00", "Lee Later", "b" * 40)
     repo = repository(m, history=History("ok", {m.path: FileHistory(m.path, added, changed)}))
     text = pages_of(repo)["governance/migrations/b2c3d4e5f6a7.md"].content
-    assert "| Added | aaaaaaaaaa | Ana Author | 2026-04-02 | add it |" in text
-    assert "| Last changed | bbbbbbbbbb | Lee Later | 2026-04-09 | add it |" in text
+    assert "| Added | aaaaaaaaaa | Ana Author | 2026-04-02 10:30 UTC | add it |" in text
+    assert "| Last changed | bbbbbbbbbb | Lee Later | 2026-04-09 08:00 UTC | add it |" in text
 
 
 @pytest.mark.parametrize(

@@ -358,9 +358,9 @@ def test_export_writes_committed_bytes_in_two_git_processes(make_git_repo, tmp_p
     repo.create_tag("v2")
     runner, dest = GitRunner(root), tmp_path / "tree"
     dest.mkdir()
-    count = export_tree(runner, repo.tags["v2"].commit.hexsha, "", dest)
+    written = export_tree(runner, repo.tags["v2"].commit.hexsha, "", dest)
     assert runner.processes == 2
-    assert count == len(files)
+    assert set(written) == set(files)
     assert {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()} == set(files)
     assert (dest / "data.bin").read_bytes() == files["data.bin"]
     assert (dest / "alembic/versions/odd name é.py").read_text() == migration("a1")
@@ -380,7 +380,7 @@ def test_export_streams_thousands_of_files_without_waiting_on_a_full_pipe(tmp_pa
                     ["-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qm", "x"]):
         subprocess.run(["git", *command], cwd=root, check=True)
     runner, dest = GitRunner(root), tmp_path / "tree"
-    assert export_tree(runner, "HEAD", "", dest) == len(files)
+    assert len(export_tree(runner, "HEAD", "", dest)) == len(files)
     assert runner.processes == 2
     assert all((dest / rel).read_text() == text for rel, text in files.items())
 
@@ -454,4 +454,7 @@ def test_a_release_without_the_named_configuration_file_says_so(make_git_repo, t
     ], tags={"v1": 0})
     site = tmp_path / "site"
     assert cli(root, "--site-dir", site, "--versions", "--config", root / "ci" / "govsite.toml") == 0
-    assert "v1: has no ci/govsite.toml; built with its own configuration" in capsys.readouterr().err
+    assert "v1: has no ci/govsite.toml; read with the configuration of the working tree" in (
+        capsys.readouterr().err
+    )
+    assert "configuration of the working tree" in (site / "v1" / "governance" / "index.html").read_text()

@@ -275,9 +275,9 @@ HISTORY_PROBLEMS = {
 def history_note(facts: SiteFacts) -> Optional[str]:
     """Why quarters and 24-hour timing may be incomplete, when git history is not whole."""
     status = facts.repo.history.status
-    if status == "ok":
+    if status == "ok" and not facts.repo.history.problem:
         return None
-    problem = HISTORY_PROBLEMS.get(status, f"git history is {status}")
+    problem = facts.repo.history.problem or HISTORY_PROBLEMS.get(status, f"git history is {status}")
     return (
         f"Note: {problem}; a migration without a known commit is placed by the date in its "
         "MIGRATION_ID, and emergency timing may be unknown."

@@ -30,14 +30,17 @@ def retroactive_migration_late(ctx: Context) -> Iterable[Finding]:
       migration's `MIGRATION_ID` or revision id (or a revision-id prefix of six or more
       characters, as git abbreviates).
     - A migration's time is the author date of the commit that added its file to git, following
-      renames back to the file's first name.
+      renames back to the file's first name (a rename within the migrations' folders, or one
+      git finds at least 90% similar), and counting a file deleted and added again from its
+      first addition.
 
     The record is on time when any linked migration was committed within 24 hours (exactly 24
     hours is still on time). Otherwise the finding, at the record's heading, names the earliest
     linked migration, both times in UTC and the delay in hours.
 
     The check says nothing when it cannot know: when a linked migration is not committed yet,
-    when git history is unavailable, or when a shallow clone has cut off the commit that added
+    when git history is unavailable or git could not read the commit that added it (GOV808), or
+    when a shallow clone has cut off the commit that added
     it (fetch full history in CI, e.g. `fetch-depth: 0`). A record linked to no migration at all
     is reported by GOV402 instead.
 
@@ -118,3 +121,39 @@ def _aware(when: Optional[datetime]) -> Optional[datetime]:
 
 def _utc(when: datetime) -> str:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@rule("GOV808")
+def history_incomplete(ctx: Context) -> Iterable[Finding]:
+    """
+    ## What it does
+    Reports that git stopped while reading the history (an object that is missing or corrupt,
+    a partial clone whose remote cannot be reached), or that a shallow clone cut off the
+    commits that added some of the files read.
+    The finding gives git's own words and what is affected. Files that can still be dated are:
+    the history is read again without rename detection (the only part that reads file
+    contents), and when git still stops, every file changed after the unreadable commit keeps
+    its date; the finding names the files left without one.
+
+    A partial clone (`git clone --filter=blob:none`) is read without rename detection from the
+    start, so that git fetches no file contents from the remote; that is no finding, and the
+    migration pages say renames were not followed.
+
+    ## Why is this bad?
+    The 24-hour check of policy 4 (GOV403) and the quarterly review pages rest on the date
+    each migration was added. Without this finding a broken object removed every date in
+    silence: GOV403 passed because it could not check, and the reviews found no quarter.
+
+    ## Example
+    ```text
+    fatal: unable to read tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904
+    ```
+    (`git fsck` lists the missing objects.)
+
+    ## Use instead
+    Repair the clone: `git fetch --refetch`, or clone again with full history
+    (`fetch-depth: 0` in CI).
+    """
+    problem = ctx.repo.history.problem
+    if problem:
+        yield ctx.finding("GOV808", Location("."), problem)

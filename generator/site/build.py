@@ -26,6 +26,7 @@ import yaml
 from ..cache import ParseCache
 from ..config import Config, config_from_mapping, load_config
 from ..model import Finding, Repository
+from .reuse import SharedRenders
 from .output import (
     check_site_dir,
     owned_temporary_directory,
@@ -199,6 +200,7 @@ def default_site_config(
         "plugins": ["search", "tags", {PLUGIN_NAME: plugin}],
         "markdown_extensions": markdown_extensions(),
         "exclude_docs": adr_sources_in_docs(root, docs_dir, config),
+        **({"site_url": config.site_url} if config.site_url else {}),  # sitemap, canonical links
     }
 
 
@@ -275,6 +277,7 @@ def build_site(
     extra: Optional[Mapping[str, Any]] = None,
     enforce: bool = True,
     force: bool = False,
+    shared: Optional[SharedRenders] = None,
 ) -> None:
     """Build the default site of `root` into `target`, atomically.
 
@@ -284,7 +287,8 @@ def build_site(
     folder anyway). A ready `analysis` is handed to the plugin
     so the repository is not read twice. `extra` becomes the MkDocs `extra` section (a
     versioned build sets the version selector there); `enforce=False` publishes findings at
-    the fail level instead of failing (a past release in a versioned build).
+    the fail level instead of failing (a past release in a versioned build); `shared` lets the
+    versions of one versioned build take each other's rendered pages (`reuse`).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config as load_mkdocs_config
@@ -310,6 +314,7 @@ def build_site(
                 plugin.enforce = enforce
                 if analysis is not None:
                     plugin.preloaded = analysis
+                plugin.shared = shared
                 try:
                     build(mkdocs_config)
                 except Abort as exc:

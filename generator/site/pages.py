@@ -270,6 +270,8 @@ class _Renderer:
             fence=markup.fence_for(source),
             file_history=history.of(m.path),
             history_status=history.status,
+            history_renames=history.renames,
+            history_partial_clone=history.partial_clone,
             findings=facts.findings_for(m.path),
             exceptions=facts.exceptions_by_migration.get(m.path, []),
             parents=facts.parents(m),

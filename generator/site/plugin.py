@@ -42,6 +42,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from ..cache import ParseCache
 from ..config import Config, ConfigError
+from .reuse import SharedRenders
 from ..model import History
 from ..paths import inside
 from . import markup
@@ -134,6 +135,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         self.cache: Optional[ParseCache] = None  # kept across `mkdocs serve` rebuilds
         self.pinned_date = False
         self.site_name = ""  # as written; the theme gets an HTML-escaped copy
+        self.shared: Optional[SharedRenders] = None  # set by a versioned build: pages it shares
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup also keeps this instance across `mkdocs serve` rebuilds.
@@ -179,6 +181,11 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             tally_text(analysis.findings),
         )
         return files
+
+    def on_pre_page(self, page, *, config, files):
+        if self.shared is not None:
+            self.shared.attach(page, config)
+        return page
 
     def on_page_markdown(self, markdown: str, *, page, config, files) -> str:
         """The theme inserts a page's front matter title and description as HTML: on the

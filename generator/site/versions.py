@@ -5,9 +5,9 @@
     SITE_DIR/
       versions.json     the list of versions in mike's format; mkdocs-material's selector reads it
       index.html        redirects to latest/ (to dev/ while there is no release)
-      v1.0.0/ v1.1.0/   one complete site per release tag matching `tag_pattern`
+      v1.0.0/ v1.1.0/   one complete site per release (a tag matching `tag_pattern` naming a version)
       dev/              the working tree, as a plain `govsite build` would publish it
-      latest/           redirect pages to the newest release, as mike's `redirect` aliases are
+      latest/           redirect pages to the highest release, as mike's `redirect` aliases are
 
 so the folder can be served exactly as it is: from a CI artifact, an intranet web server or
 GitHub Pages, with no mike and no gh-pages branch involved.
@@ -15,10 +15,13 @@ GitHub Pages, with no mike and no gh-pages branch involved.
 A release is read straight from git objects (`git ls-tree` and one `git cat-file --batch`),
 never by checking its tag out: the working tree, the index and HEAD stay as they are, and each
 version costs the same few git processes whatever its size. A release is checked with its own
-govsite.toml, and its dates come from the history walked from its tag, so its pages show the
-repository as it was when it was released. One parse cache serves every version: a file that
-several versions share is parsed once (and, through the store `govsite validate` uses, not
-again in the next night's build).
+govsite.toml (one made before the team adopted govsite, with the working tree's, and its
+dashboard says so), and its dates come from the history walked from its tag, so its pages show
+the repository as it was when it was released. Releases are the tags that name a version, in
+version order (`plan_releases`); a release whose pages equal an earlier one's is a copy of it,
+and the others take the rendered pages they share with earlier versions (`reuse`). One parse
+cache serves every version: a file that several versions share is parsed once (and, through
+the store `govsite validate` uses, not again in the next night's build).
 
 Only the working tree decides the exit status. Releases are checked with today's rules, which
 they could not know about; a nightly build must not turn red because of a release made last
@@ -29,9 +32,15 @@ one exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
+import hashlib
 import html
 import json
+import os
 import posixpath
+import re
+import shutil
 import subprocess
 import threading
 import time
@@ -41,12 +50,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Optional, Sequence
 from urllib.parse import quote
 
+import yaml
+
 from ..cache import ParseCache
-from ..config import Config, ConfigError, load_config
+from ..config import Config, ConfigError, VersionsConfig, committed_config, load_config
 from ..model import Finding
+from ..paths import inside
 from ..sources.git_access import git_environment
 from ..sources.history import GitRunner, release_tags
 from .build import Analysis, SiteBuildError, analyse, build_site, failure_message
+from .facts import ROOT
+from .reuse import SharedRenders
 from .output import (
     check_site_dir,
     owned_temporary_directory,
@@ -65,6 +79,7 @@ RESERVED = frozenset({DEV, LATEST, VERSIONS_FILE, "index.html", ".nojekyll", "40
 #: Only versioned builds set it: the theme then fetches `../versions.json`, which a plain
 #: site does not have.
 VERSION_SELECTOR = {"version": {"provider": "mike"}}
+DASHBOARD = f"{ROOT}/index.md"
 
 _REGULAR_FILE_MODES = {"100644", "100755"}  # symlinks and submodules are never written
 
@@ -79,6 +94,7 @@ class Release:
     tag: str
     sha: str
     date: datetime
+    order: tuple = ()  # the version's place in version order (`ReleaseVersion.key`)
 
 
 @dataclass(frozen=True)
@@ -159,16 +175,19 @@ def build_versions(
     dev = analyse(root, config, _labelled(say, DEV), cache=cache)
     if dev.failing:
         raise FailingFindings(dev)
-    pattern = tag_pattern or config.tag_pattern
-    releases, notes = plan_releases(root, pattern)
+    pattern = tag_pattern or config.release_pattern
+    releases, notes = plan_releases(root, pattern, config.versions)
     git = GitRunner(root)
-    build = _Build(root, git, cache, config_file, say, notes, total=len(releases) + 1)
+    site_url = published_at(root, config)
+    build = _Build(root, git, cache, config_file, say, notes, config, site_url,
+                   total=len(releases) + 1)
     staging = start_staging(target)
     try:
         built = build.releases(releases, staging.path)
         build.say_step(DEV, "building site…")
-        build_site(root, staging.path / DEV, dev, config_file=config_file, fail_on=fail_on,
-                   extra=VERSION_SELECTOR)
+        build_site(root, staging.path / DEV, at_address(dev, site_url, DEV),
+                   config_file=config_file, fail_on=fail_on, extra=VERSION_SELECTOR,
+                   shared=build.shared)
         working_tree = BuiltVersion(DEV, DEV, (), len(dev.pages), dev.findings)
         versions = in_selector_order(built, working_tree)
         say("writing versions.json and redirects…")
@@ -181,21 +200,96 @@ def build_versions(
                          time.monotonic() - started)
 
 
-def plan_releases(root: Path, pattern: str) -> tuple[list[Release], list[str]]:
-    """The release tags to build, oldest first, and a note for each tag that cannot be one.
+def plan_releases(
+    root: Path, pattern: str, versions: VersionsConfig = VersionsConfig()
+) -> tuple[list[Release], list[str]]:
+    """The release tags to build, lowest version first, and notes on the tags left out.
 
-    A version's name is a folder of the output, so a tag with a `/` (or one named like a file
-    the folder holds anyway) is left out rather than nested or overwritten.
+    A tag is a release when its name is a version (PEP 440, else semver, after any prefix such
+    as `v` or `release-`); pre-release and build tags (`v2.0.0rc1`, `v0.3.5+b201`) only with
+    `prereleases = true`. Of those, the `max_versions` highest are kept. Each kind of tag left
+    out gets one line naming them, so a pattern that catches nightlies is never silent. A
+    version's name is a folder of the output, so a tag with a `/` (or one named like a file the
+    folder holds anyway) is left out rather than nested or overwritten.
     """
     releases, notes = [], []
+    not_versions, prereleases = [], []
     for tag, sha, date in release_tags(root, pattern):
         if "/" in tag or "\\" in tag or tag in RESERVED or tag.startswith("."):
             notes.append(f"{tag}: skipped, the tag cannot name a version folder")
             continue
-        releases.append(Release(tag, sha, date))
+        version = release_version(tag)
+        if version is None:
+            not_versions.append(tag)
+        elif version.prerelease and not versions.prereleases:
+            prereleases.append(tag)
+        else:
+            releases.append(Release(tag, sha, date, version.key))
+    releases.sort(key=lambda r: (r.order, r.date, r.tag))
+    if not_versions:
+        notes.append(f"{_count(not_versions, 'tag')} matching '{pattern}' not a version, skipped: "
+                     f"{_listed(not_versions)}")
+    if prereleases:
+        notes.append(f"{_count(prereleases, 'pre-release or build tag')} skipped "
+                     f"([versions] prereleases = true includes them): {_listed(prereleases)}")
+    if len(releases) > versions.max_versions:
+        dropped = releases[: len(releases) - versions.max_versions]
+        releases = releases[len(dropped):]
+        notes.append(f"{_count(dropped, 'older release')} left out ([versions] max_versions = "
+                     f"{versions.max_versions}): {_listed([r.tag for r in dropped])}")
     if not releases and not notes:
         notes.append(f"no release tag matches '{pattern}': only {DEV} was built")
     return releases, notes
+
+
+@dataclass(frozen=True)
+class ReleaseVersion:
+    """What a tag's name says: its place in version order, and whether it is a pre-release."""
+
+    key: tuple
+    prerelease: bool
+
+
+_SEMVER = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+)
+
+
+def release_version(tag: str) -> Optional[ReleaseVersion]:
+    """The version a tag names, or None when it names none (`nightly`, `latest-build`).
+
+    PEP 440 first (`packaging`, which also reads `v1.2`, `1.0-beta`, `2.0rc1`), then semver
+    for what PEP 440 refuses (`1.2.3-beta.x`, `1.0.0-SNAPSHOT`); a prefix before the first
+    digit (`release-`, `db-v`) is no part of the version. A local part (`+b201`) is a build
+    tag and counts with the pre-releases.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    digit = re.search(r"\d", tag)
+    if digit is None:
+        return None
+    for text in dict.fromkeys((tag, tag[digit.start():])):
+        try:
+            parsed = Version(text)
+        except InvalidVersion:
+            continue
+        return ReleaseVersion((parsed, ""), parsed.is_prerelease or parsed.local is not None)
+    match = _SEMVER.fullmatch(tag[digit.start():])
+    if match is None:
+        return None
+    major, minor, patch, pre, build = match.groups()
+    base = Version(f"{major}.{minor}.{patch}{'.dev0' if pre else ''}")
+    return ReleaseVersion((base, pre or ""), bool(pre or build))
+
+
+def _count(items: Sequence[Any], what: str) -> str:
+    return f"{len(items)} {what}{'s' if len(items) != 1 else ''}"
+
+
+def _listed(tags: Sequence[str], shown: int = 8) -> str:
+    more = f" and {len(tags) - shown} more" if len(tags) > shown else ""
+    return ", ".join(tags[:shown]) + more
 
 
 @dataclass
@@ -208,9 +302,13 @@ class _Build:
     config_file: Optional[Path]
     progress: Progress
     notes: list[str]
+    working: Config  # the working tree's, for releases without their own
+    site_url: Optional[str]
     total: int
     done: int = 0
     _prefix: Optional[str] = None
+    built: dict[str, str] = dataclasses.field(default_factory=dict)  # inputs digest -> version
+    shared: SharedRenders = dataclasses.field(default_factory=SharedRenders)
 
     def say_step(self, name: str, message: str) -> Progress:
         """Show `message` for version `name`; returns the progress function of that version."""
@@ -232,29 +330,48 @@ class _Build:
         return built
 
     def release(self, release: Release, staging: Path) -> Optional[BuiltVersion]:
-        """Build one release into `staging/<tag>`; None, with a note, when it cannot be built."""
+        """Build one release into `staging/<tag>`; None, with a note, when it cannot be built.
+
+        A release whose pages, configuration and docs equal an earlier one's gets a copy of
+        that one's folder (files linked, not built again).
+        """
         say = self.say_step(release.tag, "reading files from git…")
         with owned_temporary_directory("govsite-release-") as tmp:
             tree = Path(tmp)
             try:
-                export_tree(self.git, release.sha, self.prefix(), tree)
+                entries = export_tree(self.git, release.sha, self.prefix(), tree)
             except (ExportError, OSError) as exc:  # OSError: a name this disk cannot hold
                 self.notes.append(f"{release.tag}: skipped, {exc}")
                 return None
-            config = release_config(tree, self.root, self.config_file, release.tag, self.notes)
+            config, inherited = release_config(
+                tree, self.root, self.config_file, release.tag, self.notes, self.working
+            )
+            if inherited:
+                config = with_working_baseline(config, self.root, tree)
             try:
                 analysis = analyse(tree, config, say, history_from=(self.root, release.sha),
                                    cache=self.cache)
             except ConfigError as exc:  # its baseline file or legacy_until: only dev can fail
                 self.notes.append(f"{release.tag}: skipped, {str(exc).replace(str(tree), release.tag)}")
                 return None
-            say(f"building site ({len(analysis.pages)} pages)…")
-            try:
-                build_site(tree, staging / release.tag, analysis, enforce=False,
-                           extra=VERSION_SELECTOR)
-            except SiteBuildError as exc:
-                self.notes.append(f"{release.tag}: skipped, MkDocs could not build it: {exc}")
-                return None
+            if inherited:
+                analysis = with_notice(analysis, f"This release has no govsite configuration of "
+                                                 f"its own: it is {WORKING_CONFIG}.")
+            digest = inputs_digest(analysis, entries)
+            same = self.built.get(digest)
+            if same is not None:
+                say(f"same pages as {same}, copying…")
+                copy_version(staging / same, staging / release.tag, self.site_url, same, release.tag)
+            else:
+                say(f"building site ({len(analysis.pages)} pages)…")
+                try:
+                    build_site(tree, staging / release.tag,
+                               at_address(analysis, self.site_url, release.tag),
+                               enforce=False, extra=VERSION_SELECTOR, shared=self.shared)
+                except SiteBuildError as exc:
+                    self.notes.append(f"{release.tag}: skipped, MkDocs could not build it: {exc}")
+                    return None
+                self.built[digest] = release.tag
         # The theme's version selector inserts the title as HTML: a tag name is shown as text.
         title = html.escape(release.tag, quote=True)
         return BuiltVersion(release.tag, title, (), len(analysis.pages), analysis.findings)
@@ -267,41 +384,167 @@ class _Build:
 
 
 def release_config(
-    tree: Path, root: Path, config_file: Optional[Path], tag: str, notes: list[str]
-) -> Config:
-    """The release's own configuration, as committed with it.
+    tree: Path, root: Path, config_file: Optional[Path], tag: str, notes: list[str],
+    working: Config,
+) -> tuple[Config, bool]:
+    """The configuration a release is read with, and whether it is the working tree's.
 
-    An explicit `--config` inside the repository is read from the release's copy of that file
-    when it has one; one outside the repository (kept beside the checkout by CI, say) is
-    nobody's commit, so it applies to every release as it applies to the working tree. A
-    configuration the release got wrong falls back to the defaults with a note: the release is
-    still worth publishing, and only the working tree can fail the build.
+    A release's own configuration, as committed with it, comes first. A release made before the
+    team adopted govsite has none: it is read with the working tree's (`working`, baseline and
+    `legacy_until` included), since the defaults would not find the team's migrations and every
+    such version would be empty. An explicit `--config` inside the repository is read from the
+    release's copy of that file when it has one (else the working tree's); one outside the
+    repository (kept beside the checkout by CI, say) is nobody's commit, so it applies to every
+    release. A configuration the release got wrong falls back to the defaults with a note: the
+    release is still worth publishing, and only the working tree can fail the build.
     """
-    explicit = None
-    if config_file is not None:
-        try:
-            relative = Path(config_file).resolve().relative_to(root.resolve())
-        except ValueError:
-            explicit = Path(config_file)
-        else:
-            if (tree / relative).is_file():
-                explicit = tree / relative
-            else:
-                notes.append(f"{tag}: has no {relative.as_posix()}; built with its own configuration")
     try:
-        return load_config(tree, explicit)
+        if config_file is not None:
+            try:
+                relative = Path(config_file).resolve().relative_to(root.resolve())
+            except ValueError:
+                return load_config(tree, Path(config_file)), False
+            if (tree / relative).is_file():
+                return load_config(tree, tree / relative), False
+            notes.append(f"{tag}: has no {relative.as_posix()}; {WORKING_CONFIG}")
+            return working, True
+        own = committed_config(tree)
     except ConfigError as exc:
         message = str(exc).replace(str(tree), tag)
         notes.append(f"{tag}: configuration error ({message}); built with the defaults")
-        return Config()
+        return Config(), False
+    if own is None:
+        return working, True
+    return own, False
+
+
+def with_working_baseline(config: Config, root: Path, tree: Path) -> Config:
+    """`config` for a release read with the working tree's configuration, whose baseline file
+    is the working tree's too: the findings the team accepted on adoption are accepted in the
+    releases made before it. Entries for files the release does not have yet are not stale
+    there, so GOV807 is off for it."""
+    source = root / config.baseline
+    target = tree / config.baseline
+    if (inside(root, source) and source.is_file() and not source.is_symlink()
+            and inside(tree, target) and not target.exists()):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return dataclasses.replace(config, severity={**config.severity, "GOV807": "off"})
+
+
+#: What a version read with the working tree's configuration says, in notes and on its dashboard.
+WORKING_CONFIG = "read with the configuration of the working tree"
+
+
+def with_notice(analysis: Analysis, text: str) -> Analysis:
+    """`analysis` whose dashboard opens with a note saying `text` (plain text)."""
+    from .markup import md_text
+
+    note = f'!!! note "About this version"\n\n    {md_text(text)}\n\n'
+    pages = []
+    for page in analysis.pages:
+        if page.uri == DASHBOARD:
+            head, heading, rest = page.content.partition("\n# ")
+            title, _, body = rest.partition("\n")
+            body = body.lstrip("\n")
+            page = dataclasses.replace(page, content=f"{head}{heading}{title}\n\n{note}{body}")
+        pages.append(page)
+    return dataclasses.replace(analysis, pages=tuple(pages))
+
+
+# --------------------------------------------------------------------------- addresses and reuse
+
+
+def published_at(root: Path, config: Config) -> Optional[str]:
+    """Where the versioned site is published: `site_url` from the configuration, else from the
+    team's own mkdocs.yml; None when neither says.
+
+    With an address, each version's sitemap lists its pages, which is what mkdocs-material's
+    version selector reads to keep the reader on the same page in the other version.
+    """
+    if config.site_url:
+        return config.site_url
+    from ..sources.files import read_text
+
+    text, _ = read_text(root, "mkdocs.yml")
+    if text is None:
+        return None
+    try:
+        settings = yaml.load(text.text, Loader=_TolerantLoader)
+    except yaml.YAMLError:
+        return None
+    url = settings.get("site_url") if isinstance(settings, dict) else None
+    return url if isinstance(url, str) and re.match(r"https?://", url) else None
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """The safe loader, reading a tag it does not know (`!!python/name:`, `!ENV`) as nothing,
+    as an mkdocs.yml holds them and only `site_url` is wanted."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def at_address(analysis: Analysis, site_url: Optional[str], version: str) -> Analysis:
+    """`analysis` with the address of `version` inside the site published at `site_url`."""
+    if not site_url:
+        return analysis
+    address = version_address(site_url, version)
+    return dataclasses.replace(analysis, config=dataclasses.replace(analysis.config, site_url=address))
+
+
+def inputs_digest(analysis: Analysis, files: dict[str, str]) -> str:
+    """What a release's folder is made from: its pages, its configuration and its own docs.
+
+    Two releases with the same digest publish the same site, so the later one copies the
+    earlier one's folder instead of running MkDocs again.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    config = dataclasses.replace(analysis.config, site_url=None)
+    parts = [repr(config), *(f"{p.uri}\0{p.content}" for p in analysis.pages),
+             *(f"{name}\0{sha}" for name, sha in sorted(files.items()) if name.startswith("docs/"))]
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
+def copy_version(source: Path, dest: Path, site_url: Optional[str], old: str, new: str) -> None:
+    """Make `dest` the same site as `source`: files linked (copied where linking fails), and,
+    when the site has an address, its pages and sitemap naming `new` where they named `old`."""
+    old_address = version_address(site_url, old)
+    new_address = version_address(site_url, new)
+    dest.mkdir(parents=True)
+    for path in sorted(source.rglob("*")):
+        target = dest / path.relative_to(source)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif old_address and path.suffix in (".html", ".xml"):
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            target.write_text(text.replace(old_address, new_address), encoding="utf-8",
+                              errors="surrogateescape")
+        elif old_address and path.name == "sitemap.xml.gz":
+            continue  # written from the new sitemap below
+        else:
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+    if old_address and (dest / "sitemap.xml").is_file():
+        with gzip.GzipFile(dest / "sitemap.xml.gz", "wb", mtime=0) as packed:
+            packed.write((dest / "sitemap.xml").read_bytes())
+
+
+def version_address(site_url: Optional[str], version: str) -> str:
+    return f"{site_url.rstrip('/')}/{quote(version, safe='')}/" if site_url else ""
 
 
 # --------------------------------------------------------------------------- files from git
 
 
-def export_tree(git: GitRunner, rev: str, prefix: str, dest: Path) -> int:
-    """Write the files `rev` holds under the repository root into `dest`; returns their count.
+def export_tree(git: GitRunner, rev: str, prefix: str, dest: Path) -> dict[str, str]:
+    """Write the files `rev` holds under the repository root into `dest`.
 
+    Returns what was written, path -> blob sha (the digest of a release's inputs uses it).
     Two git processes whatever the size: `git ls-tree -r` lists the files of the root's folder
     at `rev`, and one `git cat-file --batch` streams their contents. Blobs are written exactly
     as committed (no checkout, no filters, no export attributes, which could leave CI configs
@@ -313,12 +556,14 @@ def export_tree(git: GitRunner, rev: str, prefix: str, dest: Path) -> int:
         where = f"'{prefix}'" if prefix else "the repository root"
         raise ExportError(f"git has no folder {where} at {rev[:12]}: {err.strip()}")
     wanted: dict[str, list[Path]] = {}
+    written: dict[str, str] = {}
     for mode, kind, sha, name in _tree_entries(out):
         target = _safe_target(dest, name)
         if kind == "blob" and mode in _REGULAR_FILE_MODES and target is not None:
             wanted.setdefault(sha, []).append(target)
+            written[name] = sha
     _write_blobs(git, wanted)
-    return sum(len(paths) for paths in wanted.values())
+    return written
 
 
 def root_prefix(git: GitRunner) -> str:
@@ -413,11 +658,12 @@ def _read_object(stream, sha: str) -> bytes:
 
 
 def in_selector_order(releases: Sequence[BuiltVersion], dev: BuiltVersion) -> list[BuiltVersion]:
-    """The order of versions.json, which is the order of the selector: dev, then newest first.
+    """The order of versions.json, which is the order of the selector: dev, then highest first.
 
     mike lists a version whose name does not start with a digit (or `v` and a digit) before the
-    releases, so `dev` comes first as it would in a mike-managed branch. Releases are ordered by
-    their tag's date, which is right for any naming scheme; the newest gets the `latest` alias.
+    releases, so `dev` comes first as it would in a mike-managed branch. `releases` come in
+    version order (`plan_releases`), so the highest version, whatever its tag's date, is first
+    after `dev` and gets the `latest` alias.
     """
     newest_first = list(reversed(releases))
     if newest_first:

@@ -149,7 +149,7 @@ def _include_target(config: Path, value: str) -> Optional[Path]:
     return Path(os.path.abspath(config.parent / value))
 
 
-_SECTION = re.compile(r'\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"(?:[^"\\\n]|\\.)*")?\s*\]')
+_SECTION = re.compile(r'\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\\n]|\\.)*)")?\s*\]')
 _KEY = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*)\s*(=?)")
 
 
@@ -159,17 +159,27 @@ def _include_paths(config: Path) -> Iterator[tuple[int, str, str]]:
     Every condition of `includeIf` counts: whether git would take it depends on where and how
     it runs, and a file that is not read cannot be refused by mistake.
     """
+    for line, section, _, key, value in _settings(config):
+        if section in ("include", "includeif") and key == "path":
+            yield line, f"{section.replace('includeif', 'includeIf')}.path", value or ""
+
+
+def _settings(config: Path) -> Iterator[tuple[int, str, Optional[str], str, Optional[str]]]:
+    """(line, section, subsection, key, value) of every setting in a git configuration file;
+    section and key lower-cased, as git compares them; value None for a key without `=`,
+    which git reads as true."""
     try:
         text = config.read_bytes().decode("utf-8", "surrogateescape")
     except OSError:
         return
-    section, number, lines = "", 0, text.split("\n")
+    section, subsection, number, lines = "", None, 0, text.split("\n")
     while number < len(lines):
         start, line = number + 1, lines[number]
         number += 1
         header = _SECTION.match(line)
         if header:
             section = header.group(1).split(".")[0].lower()
+            subsection = header.group(2)
             line = line[header.end():]
         stripped = line.lstrip()
         if not stripped or stripped[0] in "#;":
@@ -177,10 +187,24 @@ def _include_paths(config: Path) -> Iterator[tuple[int, str, str]]:
         key = _KEY.match(line)
         if key is None:
             continue
-        value, used = _value(line[key.end():], lines[number:]) if key.group(2) else ("", 0)
+        value, used = _value(line[key.end():], lines[number:]) if key.group(2) else (None, 0)
         number += used
-        if section in ("include", "includeif") and key.group(1).lower() == "path":
-            yield start, f"{section.replace('includeif', 'includeIf')}.path", value
+        yield start, section, subsection, key.group(1).lower(), value
+
+
+def partial_clone(start: Path) -> bool:
+    """Whether the repository is a partial clone (`git clone --filter=...`), read from its
+    configuration file rather than by starting git: `extensions.partialClone`, or a remote
+    with `promisor = true`. Git then fetches a missing file content from the remote when a
+    command needs it, one request at a time."""
+    folders = _git_folders(Path(os.path.abspath(start)))
+    if folders is None:
+        return False
+    return any(
+        section == "extensions" and key == "partialclone" and value
+        or section == "remote" and key == "promisor" and (value or "true").lower() in ("true", "yes", "on", "1")
+        for _, section, _, key, value in _settings(folders.common_dir / "config")
+    )
 
 
 def _value(rest: str, following: list[str]) -> tuple[str, int]:
@@ -290,4 +314,4 @@ def _name_and_email(text: str) -> Optional[tuple[Optional[str], str, str]]:
     return name or None, text[left + 1 : right], text[right + 1 :]
 
 
-__all__ = ["CONFIG_ARGUMENTS", "Mailmap", "git_environment", "outside_includes"]
+__all__ = ["CONFIG_ARGUMENTS", "Mailmap", "git_environment", "outside_includes", "partial_clone"]

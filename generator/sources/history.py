@@ -53,7 +53,7 @@ from typing import IO, TYPE_CHECKING, Iterator, Optional
 
 from ..model import Commit, FileHistory, History
 from .children import die_with_parent
-from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, outside_includes
+from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, outside_includes, partial_clone
 
 if TYPE_CHECKING:
     from ..cache import ParseCache
@@ -67,6 +67,16 @@ _HEADER_FIELDS = 5
 WALK_ARGUMENTS = (
     "log", "-z", "--name-status", "-M", "--root", "--date-order", "--no-color", f"--format={_LOG_FORMAT}",
 )
+# The same walk without rename detection, which is the only part of it that reads file
+# contents: in a partial clone each one would be fetched from the remote, and a missing or
+# corrupt blob stops the walk with renames but not without.
+PLAIN_WALK_ARGUMENTS = tuple("--no-renames" if a == "-M" else a for a in WALK_ARGUMENTS)
+# A rename git pairs below this similarity is followed only between files of one folder:
+# at git's default of 50%, a helper script deleted in the commit that adds a migration would
+# give the migration its author.
+RENAME_SIMILARITY = 90
+#: What the pages that depend on commit dates are, for a message saying they may be wrong.
+DATED_PAGES = "the 24-hour check (GOV403) and the quarterly review pages"
 _TAG_FORMAT = (
     "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
     "%00%(creatordate:iso-strict)"
@@ -134,17 +144,18 @@ class GitRunner:
         """
         if not self.allowed():
             raise OSError("git not run: its configuration includes files outside the repository")
-        output = tempfile.TemporaryFile()
+        output, errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()
         try:
             process = subprocess.Popen(
                 self.command(*args), cwd=self.cwd, env=git_environment(), stdin=subprocess.DEVNULL,
-                stdout=output, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent() if tied else None,
+                stdout=output, stderr=errors, preexec_fn=die_with_parent() if tied else None,
             )
         except BaseException:
             output.close()
+            errors.close()
             raise
         self.processes += 1
-        return Started(process, output)
+        return Started(process, output, errors)
 
 
 @dataclass
@@ -153,13 +164,15 @@ class Started:
 
     process: subprocess.Popen
     output: IO[bytes]
+    errors: IO[bytes]
 
-    def result(self) -> tuple[int, bytes]:
-        """(exit status, stdout bytes), once git has finished."""
+    def result(self) -> tuple[int, bytes, str]:
+        """(exit status, stdout bytes, stderr text), once git has finished."""
         try:
             status = self.process.wait()
             self.output.seek(0)
-            return status, self.output.read()
+            self.errors.seek(0)
+            return status, self.output.read(), self.errors.read(64_000).decode("utf-8", "replace")
         finally:
             self.close()
 
@@ -168,6 +181,7 @@ class Started:
             self.process.kill()
             self.process.wait()
         self.output.close()
+        self.errors.close()
 
 
 def read_history(
@@ -243,6 +257,10 @@ class HistoryReading:
     walk: Optional[Started] = None
     walked: Optional[bytes] = None  # the walk's output, when the cache had it
     tags: Optional[Started] = None
+    renames: bool = True  # whether the walk pairs renames (it reads no contents without)
+    partial_clone: bool = False  # objects are fetched on demand, so renames are not paired
+    problem: Optional[str] = None  # why the walk could not read the whole history
+    complete: bool = True  # False: the output stops before the first commit
 
     def start(self, rev: str) -> None:
         self.where, status = _locate(self.root, self.run, rev)
@@ -252,13 +270,18 @@ class HistoryReading:
             self.settled = History(status="no-commits")
         else:
             self.boundary = _shallow_boundary(self.where) if self.where.shallow else frozenset()
-            key, digest = self.walk_key = _walk_key(self.where, self.boundary)
+            self.partial_clone = partial_clone(self.where.top)
+            self.renames = not self.partial_clone
+            key, digest = self.walk_key = _walk_key(self.where, self.boundary, self._arguments())
             cached = self.cache.get(key, bytes, path=None, digest=digest) if self.cache is not None else None
             if cached is None:
-                self.walk = self.run.start(*WALK_ARGUMENTS, self.where.head, "--")
+                self.walk = self.run.start(*self._arguments(), self.where.head, "--")
             self.walked = cached
             # the tag listing takes milliseconds and writes to a file: it ends on its own
             self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
+
+    def _arguments(self) -> tuple[str, ...]:
+        return WALK_ARGUMENTS if self.renames else PLAIN_WALK_ARGUMENTS
 
     def fail(self) -> None:
         self.close()
@@ -280,26 +303,60 @@ class HistoryReading:
         output = self._walk_output()
         if output is None:
             return History(status="unavailable")
+        if not self.complete and not output.strip(b"\0\n"):  # not even the newest commit
+            return History(status="unavailable", head=where.head, problem=self.problem)
         wanted = {_git_path(where.prefix, p): p for p in paths}
-        status, tags = self.tags.result()
+        status, tags, _ = self.tags.result()
+        files, cut_off = _file_histories(output, wanted, self.boundary, self.complete)
         return History(
             status="shallow" if where.shallow else "ok",
-            files=_mailmapped(_file_histories(output, wanted, self.boundary), Mailmap.of(where.top)),
+            files=_mailmapped(files, Mailmap.of(where.top)),
             tags=tuple(_parse_tags(tags) if status == 0 else ()),
             head=where.head,
+            problem=self._problem(files, cut_off),
+            renames=self.renames,
+            partial_clone=self.partial_clone,
         )
 
     def _walk_output(self) -> Optional[bytes]:
-        """The walk's output (None when git cannot walk: a corrupt repository), kept for reuse."""
+        """The walk's output, kept for reuse when git read all of it.
+
+        When git stops on an object it cannot read, the walk runs once more without rename
+        detection (the only part that reads file contents); when that stops too, what git
+        printed before stopping still dates every file changed after the broken commit.
+        """
         if self.walked is not None:
             return self.walked
-        status, out = self.walk.result()
+        status, out, err = self.walk.result()
         if status != 0:
-            return None
-        if self.cache is not None:
+            self.problem = _git_error(err, status)
+            if self.renames:
+                self.renames = False
+                self.walk = self.run.start(*PLAIN_WALK_ARGUMENTS, self.where.head, "--")
+                status, out, _ = self.walk.result()
+        if status != 0:
+            self.complete = False
+            return out
+        if self.cache is not None and self.problem is None:
             key, digest = self.walk_key
             self.cache.put(key, out, path=None, digest=digest)
         return out
+
+    def _problem(self, files: dict[str, FileHistory], cut_off: list[str]) -> Optional[str]:
+        """What the history is missing, and what that affects; None when it is whole (or
+        when a shallow clone cut off no file asked about)."""
+        if self.problem is None:
+            if not cut_off:
+                return None
+            return (f"the clone is shallow: {len(cut_off)} of {len(files)} files were added before "
+                    f"its oldest commit and have no date ({_some(sorted(cut_off))}); {DATED_PAGES} "
+                    f"leave them out (fetch the whole history, e.g. fetch-depth: 0)")
+        if self.complete:
+            return (f"{self.problem}; read again without rename detection, so a renamed file "
+                    f"is dated by its rename, which can move {DATED_PAGES}")
+        undated = sorted(path for path, f in files.items() if f.added is None)
+        return (f"{self.problem}; {len(undated)} of {len(files)} files have no date "
+                f"({_some(undated) or 'none of those read'}): {DATED_PAGES} leave them out")
 
     def close(self) -> None:
         """Stop what is still running (after a failure, or when the caller gives up)."""
@@ -327,6 +384,18 @@ def _locate(root: Path, run: GitRunner, rev: str = "HEAD") -> tuple[Optional[_Wh
         head=head if _SHA.match(head) else None,
         top=root.joinpath(*[".."] * lines[0].count("/")),
     ), "ok"
+
+
+def _some(paths: list[str], shown: int = 5) -> str:
+    return ", ".join(paths[:shown]) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
+
+
+def _git_error(err: str, status: int) -> str:
+    """Git's own words for why it stopped: its `fatal:` or `error:` line."""
+    lines = [line.strip() for line in err.splitlines() if line.strip()]
+    said = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "")
+    said = said.removeprefix("fatal: ").removeprefix("error: ")
+    return f"git could not read the whole history ({said or f'git log exited with status {status}'})"
 
 
 def _shallow_boundary(where: _Where) -> frozenset[str]:
@@ -361,33 +430,52 @@ def _parse_tags(out: bytes) -> list[tuple[str, str, datetime]]:
 # --------------------------------------------------------------------------- following files
 
 
-def _walk_key(where: _Where, boundary: frozenset[str]) -> tuple[str, str]:
+def _walk_key(where: _Where, boundary: frozenset[str], arguments: tuple[str, ...]) -> tuple[str, str]:
     """The cache key and digest of what a walk's output depends on: the commit it starts from,
     the commits a shallow clone cut off, and the arguments (names come out as committed; the
     repository's `.mailmap` is applied afterwards, so it is no part of the walk)."""
     digest = hashlib.blake2b(digest_size=16)
-    for part in (where.head or "", *sorted(boundary), *WALK_ARGUMENTS):
+    for part in (where.head or "", *sorted(boundary), *arguments):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     return f"git-walk:{digest.hexdigest()}", digest.hexdigest()
 
 
 def _file_histories(
-    out: bytes, wanted: dict[str, str], boundary: frozenset[str]
-) -> dict[str, FileHistory]:
-    """Each wanted file's adding and last commits, from the walk's output."""
-    follower = _Follower(dict(wanted))
-    for commit, changes in _parse_log(out):
+    out: bytes, wanted: dict[str, str], boundary: frozenset[str], complete: bool = True
+) -> tuple[dict[str, FileHistory], list[str]]:
+    """Each wanted file's adding and last commits, from the walk's output, and the files a
+    shallow clone's boundary cut off (seen only in a commit whose parents are missing).
+
+    A file still being followed when an incomplete walk ends, with no addition seen, has no
+    adding commit: the commit that added it is among those git could not read.
+    """
+    follower = _Follower(dict(wanted), {posixpath.dirname(name) for name in wanted})
+    cut_off: set[str] = set()
+    for header, changes in _parse_log(out):
+        if not any(change[1][-1] in follower.following for change in changes):
+            continue  # most commits: nothing followed, and their header need not be read
+        commit = _parse_header(header)
+        if commit is None:
+            continue
         if commit.sha in boundary:
+            cut_off.update(follower.following[c[1][-1]] for c in changes
+                           if c[1][-1] in follower.following)
             continue
         # renames last: a name re-added in the same commit a rename freed is settled first
         for change in sorted(changes, key=lambda c: c[0] == "R"):
             follower.see(commit, change)
         if not follower.following:
             break
-    return {
-        requested: FileHistory(requested, follower.added.get(requested), follower.changed.get(requested))
+    if not complete:  # an addition seen is kept: only an older one could be missing
+        for target in follower.following.values():
+            if target not in follower.gone:
+                follower.added.pop(target, None)
+    files = {
+        requested: FileHistory(requested, follower.added.get(requested), follower.changed.get(requested),
+                               follower.again.get(requested))
         for requested in wanted.values()
     }
+    return files, sorted(path for path in cut_off if files[path].added is None)
 
 
 @dataclass
@@ -395,15 +483,21 @@ class _Follower:
     """Follows each wanted file backwards in time, newest commit first, through its renames.
 
     `following` maps the name a file had at the point of history being read to the path that was
-    asked for; a rename swaps the new name for the old one, an addition ends the search.
+    asked for; a rename swaps the new name for the old one. An addition does not end the search:
+    a file deleted and added again is dated by its first addition, so the walk goes on looking
+    for an older one (`again` keeps the latest addition). A rename git pairs with less than
+    `RENAME_SIMILARITY` is followed only from a folder one of the wanted files is in.
     """
 
     following: dict[str, str]
+    folders: set[str]
     added: dict[str, Commit] = field(default_factory=dict)
     changed: dict[str, Commit] = field(default_factory=dict)
+    again: dict[str, Commit] = field(default_factory=dict)  # the latest addition of a re-added file
+    gone: set[str] = field(default_factory=set)  # added; older commits can only add it again
 
-    def see(self, commit: Commit, change: tuple[str, tuple[str, ...]]) -> None:
-        letter, names = change
+    def see(self, commit: Commit, change: tuple[str, tuple[str, ...], int]) -> None:
+        letter, names, similarity = change
         name = names[-1]
         target = self.following.get(name)
         if target is None:
@@ -411,43 +505,59 @@ class _Follower:
         if letter == "D":
             self._deleted(name, target)
             return
+        if target in self.gone:
+            if letter in ("A", "C") or letter == "R" and self._followed(names, similarity):
+                # an older addition of a file that was deleted and added again
+                self.again.setdefault(target, self.added[target])
+                self.added[target] = commit
+            if letter == "R" and self._followed(names, similarity):
+                del self.following[name]
+                self.following[names[0]] = target
+            return
         self.changed.setdefault(target, commit)
-        if letter == "R":
+        if letter == "R" and self._followed(names, similarity):
             del self.following[name]
             self.following[names[0]] = target
-        elif letter in ("A", "C"):
-            del self.following[name]
+        elif letter in ("A", "C", "R"):
             self.added[target] = commit
+            self.gone.add(target)
+
+    def _followed(self, names: tuple[str, ...], similarity: int) -> bool:
+        return similarity >= RENAME_SIMILARITY or posixpath.dirname(names[0]) in self.folders
 
     def _deleted(self, name: str, target: str) -> None:
         # Met before any change: the committed file was deleted and the one on disk is not
-        # committed yet, so none of the older history belongs to it.
+        # committed yet, so none of the older history belongs to it. Met after its addition:
+        # the file was deleted and added again; an older addition may come.
         if target not in self.changed:
             del self.following[name]
 
 
-def _parse_log(out: bytes) -> Iterator[tuple[Commit, list[tuple[str, tuple[str, ...]]]]]:
-    """(commit, [(status letter, names)]) from `git log -z --name-status --format=_LOG_FORMAT`.
+def _parse_log(out: bytes) -> Iterator[tuple[list[bytes], list[tuple[str, tuple[str, ...], int]]]]:
+    """(commit header, [(status letter, names, similarity)]) from `git log -z --name-status
+    --format=_LOG_FORMAT`; `_parse_header` reads a header, for the commits that matter.
 
-    A rename or copy has two names (old, new); every other change one.
+    A rename or copy has two names (old, new) and the similarity git found (`R066`: 66);
+    every other change one name, and 100.
     """
     fields = out.split(b"\0")
     i = 0
-    commit: Optional[Commit] = None
-    changes: list[tuple[str, tuple[str, ...]]] = []
+    commit: Optional[list[bytes]] = None
+    changes: list[tuple[str, tuple[str, ...], int]] = []
     while i < len(fields):
         token = fields[i]
         if token == b"":
             if commit is not None:
                 yield commit, changes
-            commit, changes = _parse_header(fields[i + 1 : i + 1 + _HEADER_FIELDS]), []
+            commit, changes = fields[i + 1 : i + 1 + _HEADER_FIELDS], []
             i += 1 + _HEADER_FIELDS
             continue
-        letter = token.strip(b"\n").decode("ascii", "replace")[:1]
+        status = token.strip(b"\n").decode("ascii", "replace")
+        letter, score = status[:1], status[1:]
         width = 2 if letter in ("R", "C") else 1
         names = tuple(_decode_path(n) for n in fields[i + 1 : i + 1 + width])
         if commit is not None and len(names) == width:
-            changes.append((letter, names))
+            changes.append((letter, names, int(score) if score.isdigit() else 100))
         i += 1 + width
     if commit is not None:
         yield commit, changes
@@ -487,7 +597,8 @@ def _parse_date(stamp: str) -> Optional[datetime]:
 def _mailmapped(files: dict[str, FileHistory], mailmap: Mailmap) -> dict[str, FileHistory]:
     """Authors as the repository's `.mailmap` names them."""
     return {
-        path: FileHistory(f.path, mailmap.apply(f.added), mailmap.apply(f.last_changed))
+        path: FileHistory(f.path, mailmap.apply(f.added), mailmap.apply(f.last_changed),
+                          mailmap.apply(f.added_again))
         for path, f in files.items()
     }
 
