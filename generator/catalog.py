@@ -47,6 +47,8 @@ _TABLE = (
     ("GOV602", "domain-flag-without-doc-ref", E, 6, "A `TOUCHES_*: Yes` flag has no documentation reference."),
     ("GOV603", "domain-flag-inaccurate", W, 6, "The operations touch a domain whose flag is not Yes."),
     ("GOV701", "schema-drift", E, 7, "The live database differs from the schema the migrations produce."),
+    ("GOV702", "database-not-at-head", E, 7, "The live database's `alembic_version` is not the migrations' head."),
+    ("GOV703", "schema-snapshot-stale", E, 7, "The committed schema snapshot is not what the migrations produce."),
     ("GOV801", "revision-graph-invalid", E, None, "The revision graph has duplicates, missing parents, cycles or unexpected heads."),
     ("GOV802", "migration-unparseable", E, None, "A migration file cannot be read or parsed."),
     ("GOV803", "dynamic-sql-unverified", W, 2, "Raw SQL built at run time cannot be verified statically."),

@@ -48,4 +48,6 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("build", "build the governance site", "generator.commands.site:BUILD"),
     Subcommand("serve", "preview the governance site locally", "generator.commands.site:SERVE"),
     Subcommand("review", "summarise a quarter for the policy review", "generator.commands.review"),
+    Subcommand("snapshot", "write the schema snapshot of a database", "generator.commands.snapshot"),
+    Subcommand("drift", "compare a live database with the expected schema", "generator.commands.drift"),
 )

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     history_rules,
     authoring,
     review,
+    out_of_band,
     integrity,
     cadence,
 )
