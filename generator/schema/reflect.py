@@ -174,6 +174,8 @@ def _keyed(items, describe, unnamed) -> dict[str, Any]:
 def _sqlite_extras(connection: Any, data: dict[str, Any]) -> None:
     import sqlalchemy as sa
 
+    for entry in data["tables"].values():
+        entry["triggers"] = {}
     rows = connection.execute(sa.text(
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
     ))
