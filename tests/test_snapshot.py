@@ -198,3 +198,42 @@ def test_an_unknown_database_is_exit_2_with_the_server_message(example, postgres
     assert done.returncode == 2
     assert 'database "no_such_database" does not exist' in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------- the Schema page
+
+
+def test_the_examples_committed_snapshot_is_what_its_migrations_produce(example, tmp_path):
+    """The example's snapshot is regenerated whenever its migrations change (GOV703 otherwise)."""
+    committed = (example / SNAPSHOT).read_bytes()
+    url = sqlite_at(example, tmp_path / "head.db")
+    assert snapshot(example, url) == committed
+
+
+def test_schema_pages_link_each_object_to_its_migration_and_adr(example, tmp_path):
+    out = tmp_path / "generated"
+    done = govsite("generate", str(example), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    index = (out / "governance" / "schema" / "index.md").read_text()
+    assert "[ad_spend](ad_spend.md)" in index
+    assert "created by [202511101130](../migrations/ce1474f1128f.md), [ADR-012](../adrs/ADR-012.md)" in index
+    assert "[3c9e5d7a1b24](../migrations/3c9e5d7a1b24.md)" in index  # the revision it is at
+    table = (out / "governance" / "schema" / "conversions.md").read_text()
+    assert ("| <code>ix_conversions_tenant_converted_at</code> | <code>tenant_id, converted_at</code> | no | — "
+            "| created by [202604011530](../migrations/e6d2c6eba557.md) |") in table
+    assert "created by [202610051030](../migrations/11af61271188.md)" in table  # conversions.kind
+    nav = (out / "governance" / "nav.yml").read_text()
+    assert "governance/schema/index.md" in nav and "governance/schema/conversions.md" not in nav
+    order = [line.strip() for line in nav.splitlines() if ": governance/" in line]
+    names = [line.split(":")[0].lstrip("- ") for line in order]
+    assert names.index("Exceptions register") + 1 == names.index("Schema")
+    assert names.index("Drift") + 1 == names.index("Quarterly reviews")
+
+
+def test_schema_page_says_how_to_write_a_missing_snapshot(example, tmp_path):
+    (example / SNAPSHOT).unlink()
+    out = tmp_path / "generated"
+    assert govsite("generate", str(example), "--out", str(out)).returncode == 0
+    index = (out / "governance" / "schema" / "index.md").read_text()
+    assert "No schema snapshot is committed at <code>db/schema/snapshot.json</code>" in index
+    assert not list((out / "governance" / "schema").glob("conversions.md"))

@@ -109,17 +109,25 @@ def loads(text: str, source: str) -> dict[str, Any]:
             "write one with `govsite snapshot`)"
         )
     for key, _ in SCHEMA_PARTS:
-        if not isinstance(document.get(key, {}), dict):
-            raise SnapshotError(f"{source}: \"{key}\" must be an object")
+        _check_objects(document.get(key, {}), key, source)
     for name, table in document.get("tables", {}).items():
-        if not isinstance(table, dict) or not isinstance(table.get("columns", {}), dict):
-            raise SnapshotError(f"{source}: table \"{name}\" must be an object with \"columns\"")
+        for part, _ in TABLE_PARTS:
+            _check_objects(table.get(part, {}), f"tables.{name}.{part}", source)
+        for part in ("primary_key", "row_level_security"):
+            if table.get(part) is not None and not isinstance(table[part], dict):
+                raise SnapshotError(f"{source}: \"tables.{name}.{part}\" must be an object or null")
     revisions = document.get("revisions")
     if revisions is not None and not (
         isinstance(revisions, list) and all(isinstance(r, str) for r in revisions)
     ):
         raise SnapshotError(f"{source}: \"revisions\" must be a list of revision ids or null")
     return document
+
+
+def _check_objects(value: Any, where: str, source: str) -> None:
+    """`value` must map names to objects, as every collection of a snapshot does."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise SnapshotError(f"{source}: \"{where}\" must map names to objects")
 
 
 def objects(document: dict[str, Any]) -> dict[tuple[str, str], SchemaObject]:
