@@ -100,3 +100,23 @@ def test_drift_report_that_is_not_one_is_named_on_the_page(example, tmp_path):
     assert govsite("generate", str(example), "--out", str(out)).returncode == 0
     drift = (out / "governance" / "drift.md").read_text()
     assert "not a drift report" in drift
+
+
+def test_odd_values_inside_a_valid_snapshot_are_shown_not_fatal(example, tmp_path):
+    (example / SNAPSHOT).write_text(json.dumps({
+        "govsite_snapshot": 1, "dialect": "sqlite", "revisions": [],
+        "tables": {"t<script>": {
+            "columns": {"c": {"type": 5, "nullable": "maybe"}},
+            "primary_key": {"columns": 5},
+            "indexes": {"ix": {"columns": {"a": 1}}},
+            "policies": {"p": {"roles": "all"}},
+            "row_level_security": {"enabled": "yes"},
+        }},
+        "enums": {"e": {"labels": 7}},
+    }))
+    out = tmp_path / "generated"
+    done = govsite("generate", str(example), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    pages = list((out / "governance" / "schema").glob("*.md"))
+    assert len(pages) == 2
+    assert all("<script>" not in page.read_text() for page in pages)

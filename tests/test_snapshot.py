@@ -237,3 +237,18 @@ def test_schema_page_says_how_to_write_a_missing_snapshot(example, tmp_path):
     index = (out / "governance" / "schema" / "index.md").read_text()
     assert "No schema snapshot is committed at <code>db/schema/snapshot.json</code>" in index
     assert not list((out / "governance" / "schema").glob("conversions.md"))
+
+
+def test_a_role_that_cannot_read_alembic_version_is_exit_2_naming_the_permission(example, postgresql_server):
+    with pg_database(postgresql_server) as database:
+        url = pg_at(example, postgresql_server, database)
+        pg_run(postgresql_server, database, "DROP ROLE IF EXISTS govsite_limited")
+        pg_run(postgresql_server, database, "CREATE ROLE govsite_limited LOGIN")
+        try:
+            limited = url.replace("postgres@", "govsite_limited@")
+            done = govsite("snapshot", str(example), "--database-url", limited, "--out", str(example / "x.json"))
+        finally:
+            pg_run(postgresql_server, database, "DROP ROLE govsite_limited")
+    assert done.returncode == 2
+    assert "reading the schema of" in done.stderr and "permission denied" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -46,7 +46,7 @@ class Masked:
             for form in (raw, unquote(raw), quote(unquote(raw), safe=""), quote_plus(unquote(raw))):
                 if form:
                     secrets.add(form)
-        for match in re.finditer(r"password=('(?:[^'\\]|\\.)*'|\S+)", url):
+        for match in re.finditer(r"password=('(?:[^'\\]|\\.)*'|[^&\s]+)", url):
             secrets.add(match.group(1).strip("'"))
         return cls(url, tuple(sorted(secrets, key=len, reverse=True)))
 
