@@ -201,6 +201,7 @@ def test_output_file_and_severity_configuration(sqlite_head, tmp_path):
 
 
 def test_without_a_snapshot_drift_says_how_to_make_one(example, tmp_path):
+    (example / "db" / "schema" / "snapshot.json").unlink()
     url = sqlite_at(example, tmp_path / "head.db")
     done = drift(example, url)
     assert done.returncode == 2

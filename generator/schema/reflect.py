@@ -41,17 +41,20 @@ def reflect(connection: Any, backend: str) -> dict[str, Any]:
     }
     for schema in schemas:
         owned = _extension_owned(connection, schema) if backend == "postgresql" else set()
-        for table in inspector.get_table_names(schema=schema):
-            if table == VERSION_TABLE and schema == default:
+        # the default schema is asked for as None, so defaults read `nextval('x_id_seq')` as
+        # they are written, not qualified by the inspector
+        asked = None if schema == default else schema
+        for table in inspector.get_table_names(schema=asked):
+            if table == VERSION_TABLE and asked is None:
                 continue
             data["tables"][_name(schema, table, default)] = _table(
-                inspector, connection, schema, table, backend
+                inspector, connection, asked, table, backend
             )
-        for view in inspector.get_view_names(schema=schema):
+        for view in inspector.get_view_names(schema=asked):
             if (schema, view) in owned:
                 continue
             data["views"][_name(schema, view, default)] = {
-                "definition": _text(inspector.get_view_definition(view, schema=schema))
+                "definition": _text(inspector.get_view_definition(view, schema=asked))
             }
     if backend == "sqlite":
         _sqlite_extras(connection, data)
