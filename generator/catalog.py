@@ -56,6 +56,8 @@ _TABLE = (
     ("GOV617", "unique-constraint-locks-table", W, 6, "A unique constraint or primary key builds its index on an existing table under lock."),
     ("GOV618", "volatile-default-rewrites-table", W, 6, "A column with a volatile server default rewrites an existing table."),
     ("GOV701", "schema-drift", E, 7, "The live database differs from the schema the migrations produce."),
+    ("GOV702", "database-not-at-head", E, 7, "The live database's `alembic_version` is not the migrations' head."),
+    ("GOV703", "schema-snapshot-stale", E, 7, "The committed schema snapshot is not what the migrations produce."),
     ("GOV801", "revision-graph-invalid", E, None, "The revision graph has duplicates, missing parents, cycles or unexpected heads."),
     ("GOV802", "migration-unparseable", E, None, "A migration file cannot be read or parsed."),
     ("GOV803", "dynamic-sql-unverified", W, 2, "Raw SQL built at run time cannot be verified statically."),

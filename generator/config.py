@@ -124,6 +124,11 @@ class Config:
     graph_recent: int = 60  # revisions drawn in full on the revision graph page
     site_name: str = "Migration governance"
 
+    # policy 7: the committed schema snapshot (`govsite snapshot`) and the latest drift report
+    # (`govsite drift --format json --output`) the site shows
+    schema_snapshot: str = "db/schema/snapshot.json"
+    drift_report: Optional[str] = None
+
     def __post_init__(self) -> None:
         if self.ticket_pattern != Config.ticket_pattern:  # however the Config was made
             _check_pattern("ticket_pattern", self.ticket_pattern, "configuration")

@@ -222,6 +222,10 @@ def _postgresql_bin() -> Optional[Path]:
     return found[-1].parent if found else None
 
 
+#: The role of the test cluster that logs in with a password (`postgresql_server`).
+PASSWORD_ROLE = "govsite_password"
+
+
 @pytest.fixture(scope="session")
 def postgresql_server():
     """A throwaway PostgreSQL cluster for the test session: `conninfo` of its superuser.
@@ -254,6 +258,9 @@ def postgresql_server():
 
     try:
         server(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        # one role must give a password, so a wrong one can be tried; every other role is trusted
+        hba = data / "pg_hba.conf"
+        hba.write_text(f"local all {PASSWORD_ROLE} scram-sha-256\n" + hba.read_text())
         server(
             str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"),
             "-o", f"-k {folder} -c listen_addresses='' -c fsync=off", "start",

@@ -162,6 +162,7 @@ def test_every_page_exists_and_only_index_pages_are_in_the_navigation():
         "governance/adrs/ADR-015.md",
         "governance/adrs/ADR-016.md",
         "governance/adrs/index.md",
+        "governance/drift.md",
         "governance/exceptions.md",
         "governance/graph.md",
         "governance/index.md",
@@ -173,10 +174,12 @@ def test_every_page_exists_and_only_index_pages_are_in_the_navigation():
         "governance/reviews/2026Q2.md",
         "governance/reviews/index.md",
         "governance/rules.md",
+        "governance/schema/index.md",
     ]
     in_nav = sorted(uri for uri, page in pages.items() if page.in_nav)
     assert in_nav == [
         "governance/adrs/index.md",
+        "governance/drift.md",
         "governance/exceptions.md",
         "governance/graph.md",
         "governance/index.md",
@@ -184,6 +187,7 @@ def test_every_page_exists_and_only_index_pages_are_in_the_navigation():
         "governance/report.md",
         "governance/reviews/index.md",
         "governance/rules.md",
+        "governance/schema/index.md",
     ]
 
 
@@ -197,6 +201,8 @@ def test_nav_fragment_lists_index_pages_in_reading_order():
                 {"Revision graph": "governance/graph.md"},
                 {"ADRs": "governance/adrs/index.md"},
                 {"Exceptions register": "governance/exceptions.md"},
+                {"Schema": "governance/schema/index.md"},
+                {"Drift": "governance/drift.md"},
                 {"Quarterly reviews": "governance/reviews/index.md"},
                 {"Rules": "governance/rules.md"},
                 {"Validation report": "governance/report.md"},

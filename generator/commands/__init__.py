@@ -50,4 +50,6 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("baseline", "record today's findings so only new ones fail", "generator.commands.baseline"),
     Subcommand("review", "summarise a quarter for the policy review", "generator.commands.review"),
     Subcommand("init", "set a repository up: configuration, CI workflow, hooks", "generator.commands.init"),
+    Subcommand("snapshot", "write the schema snapshot of a database", "generator.commands.snapshot"),
+    Subcommand("drift", "compare a live database with the expected schema", "generator.commands.drift"),
 )

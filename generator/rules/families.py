@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     authoring,
     review,
     safety,
+    out_of_band,
     integrity,
     cadence,
     baseline,

@@ -3,8 +3,7 @@
 Unreadable migrations (GOV802) and other unreadable inputs (GOV804) are reported by the readers
 while they read; GOV802 is documented here so the rules reference covers every code, and the
 GOV804 check adds what no reader can see: configured locations that point outside the
-repository, which the readers skip. Schema drift (GOV701, policy 7) needs a live database and is
-documented here as not checked statically.
+repository, which the readers skip. Schema drift (policy 7) is in `out_of_band`.
 """
 
 from __future__ import annotations
@@ -293,30 +292,5 @@ document(
     script_location = %(here)s/alembic
     recursive_version_locations = true
     ```
-    """,
-)
-
-
-document(
-    "GOV701",
-    """
-    ## What it does
-    Describes schema drift: a live database whose schema differs from the one the migrations
-    produce. This check needs a database connection, so the static validation does not run it;
-    it is listed so the rules reference names every part of the policy. Compare a database with
-    the migrations using Alembic's own tooling (`alembic check`) in an environment that can
-    reach it.
-
-    ## Why is this bad?
-    Policy 7 forbids changing a schema outside the migrations. A manual `ALTER TABLE` in
-    production leaves the migrations describing a schema that no longer exists, so the next
-    migration is written and reviewed against a false picture.
-
-    ## Example
-    An index created by hand in production with `CREATE INDEX` that no migration creates.
-
-    ## Use instead
-    Make every schema change through a migration; for an emergency change made by hand, commit
-    the retroactive migration within 24 hours (policy 4).
     """,
 )

@@ -51,6 +51,8 @@ INDEX_PAGES: tuple[tuple[str, str], ...] = (
     ("Revision graph", f"{ROOT}/graph.md"),
     ("ADRs", f"{ROOT}/adrs/index.md"),
     ("Exceptions register", f"{ROOT}/exceptions.md"),
+    ("Schema", f"{ROOT}/schema/index.md"),
+    ("Drift", f"{ROOT}/drift.md"),
     ("Quarterly reviews", f"{ROOT}/reviews/index.md"),
     ("Rules", f"{ROOT}/rules.md"),
     ("Validation report", f"{ROOT}/report.md"),
@@ -70,6 +72,7 @@ def build_pages(repo: Repository, findings: list[Finding], config: Config) -> li
         renderer.adr_index(),
         *(renderer.adr(a) for a in facts.adrs),
         renderer.exceptions(),
+        *renderer.schema(),
         renderer.review_index(),
         *(renderer.review(q) for q in facts.all_quarters),
         renderer.rules(),
@@ -329,6 +332,23 @@ class _Renderer:
             history_status=self.facts.repo.history.status,
             resolver=self.facts.link_resolver,
         )
+
+    # ----------------------------------------------------------------- schema and drift
+
+    def schema(self) -> list[GeneratedPage]:
+        """The Schema page (with a page per table when a snapshot is committed) and the Drift
+        page (the report `drift_report` names); each says how to make its file when there is none."""
+        from .schema_view import SchemaView
+
+        view = SchemaView(self.facts)
+        return [
+            self._index("schema_index.md.j2", f"{ROOT}/schema/index.md", view=view),
+            *(
+                self._page("schema_table.md.j2", view.table_uri(t), f"Table {t}", False, view=view, name=t)
+                for t in view.tables
+            ),
+            self._index("drift.md.j2", f"{ROOT}/drift.md", view=view, report=view.drift),
+        ]
 
     # ----------------------------------------------------------------- reviews
 
