@@ -99,6 +99,9 @@ class Config:
     tag_pattern: str = "v*"
     graph_recent: int = 60  # revisions drawn in full on the revision graph page
     site_name: str = "Migration governance"
+    # the repository's own docs folder, published beside the governance pages by `govsite
+    # build`/`serve` (like --with-docs); unset: only the governance pages and policy documents
+    docs_dir: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.ticket_pattern != Config.ticket_pattern:  # however the Config was made

@@ -8,6 +8,7 @@ engine call, show progress and turn the outcome into an exit status.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -46,15 +47,27 @@ from .common import (
 )
 
 
-def _add_site_options(parser: argparse.ArgumentParser) -> None:
+def _add_site_options(parser: argparse.ArgumentParser, fails: str = "build") -> None:
     add_config_option(parser)
-    add_fail_on_option(parser, "build")
+    add_fail_on_option(parser, fails)
+
+
+def _add_docs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--with-docs", action="store_true",
+        help="publish the repository's own docs/ beside the governance pages (default: only "
+        "the governance pages and the policy documents; docs_dir in the configuration names "
+        "another folder)",
+    )
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Path, Config]:
     """The repository root and its configuration (a usage error raises)."""
     root = repository_root(args.repo)
-    return root, resolve_config(root, args.config, fail_on=args.fail_on)
+    config = resolve_config(root, args.config, fail_on=args.fail_on)
+    if getattr(args, "with_docs", False) and config.docs_dir is None:
+        config = dataclasses.replace(config, docs_dir="docs")
+    return root, config
 
 
 def _build_failed(exc: SiteBuildError, target: Path) -> int:
@@ -125,7 +138,8 @@ class BUILD:
 
     DESCRIPTION = """\
 Check the repository and build its governance site with a default MkDocs configuration
-(mkdocs-material, the repository's own docs/ if it has one, plus the generated pages). The site
+(mkdocs-material): the generated pages and the policy documents, plus the repository's own
+docs/ with --with-docs (or docs_dir in the configuration). The site
 is built beside SITE_DIR and swapped in only when the build succeeds: a failed build leaves the
 previous site exactly as it was.
 
@@ -171,6 +185,7 @@ examples:
             help="release tags that become versions (default: tag_pattern from the "
             "configuration, v*); needs --versions",
         )
+        _add_docs_option(parser)
         _add_site_options(parser)
 
     @staticmethod
@@ -272,6 +287,7 @@ examples:
             "--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
             help="address to serve on (default: 127.0.0.1:8000)",
         )
+        _add_docs_option(parser)
         _add_site_options(parser)
 
     @staticmethod
@@ -285,7 +301,7 @@ examples:
         from mkdocs.exceptions import Abort, ConfigurationError
 
         root, config = _prepare(args)
-        with docs_directory(root) as docs_dir, \
+        with docs_directory(root, config) as docs_dir, \
                 owned_temporary_directory("govsite-serve-") as unused_site:
             settings = default_site_config(
                 root, docs_dir, unused_site, config, args.config, args.fail_on

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 import yaml
 
 from ..cache import ParseCache
-from ..config import Config, config_from_mapping, load_config
+from ..config import Config, ConfigError, config_from_mapping, load_config
 from ..model import Finding, Repository
 from .output import (
     check_site_dir,
@@ -176,7 +176,7 @@ def default_site_config(
     fail_on: Optional[str] = None,
 ) -> dict[str, Any]:
     """The MkDocs configuration `govsite build` and `serve` use for a repository without one."""
-    plugin: dict[str, Any] = {"repository": str(root.resolve())}
+    plugin: dict[str, Any] = {"repository": str(root.resolve()), "standalone": True}
     if config_file is not None:
         plugin["config_file"] = str(Path(config_file).resolve())
     if fail_on is not None:
@@ -198,8 +198,14 @@ def default_site_config(
         },
         "plugins": ["search", "tags", {PLUGIN_NAME: plugin}],
         "markdown_extensions": markdown_extensions(),
-        "exclude_docs": adr_sources_in_docs(root, docs_dir, config),
+        "exclude_docs": "\n".join(
+            [*OTHER_SITE_CONFIGURATION, adr_sources_in_docs(root, docs_dir, config)]
+        ),
     }
+
+
+#: A docs folder's configuration for its own site builders: not pages of this one.
+OTHER_SITE_CONFIGURATION = ("mkdocs.yml", "mkdocs.yaml", "mkdocs-*.yml", "mkdocs-*.yaml", "mkdocs.*.yml")
 
 
 def adr_sources_in_docs(root: Path, docs_dir: Path, config: Config) -> str:
@@ -244,14 +250,26 @@ def site_config_file(settings: Mapping[str, Any]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def docs_directory(root: Path) -> Iterator[Path]:
-    """The repository's own `docs/` when it has one, else an empty temporary directory."""
-    own = root / "docs"
-    if own.is_dir():
-        yield own
+def docs_directory(root: Path, config: Config) -> Iterator[Path]:
+    """The repository's docs folder when `docs_dir` (or `--with-docs`) asks for it, else an
+    empty temporary one: by default a site holds only what govsite owns, the governance pages
+    and the policy documents it read, never a team's unrelated pages."""
+    if config.docs_dir is not None:
+        yield own_docs_folder(root, config.docs_dir)
         return
     with owned_temporary_directory("govsite-docs-") as tmp:
         yield Path(tmp)
+
+
+def own_docs_folder(root: Path, name: str) -> Path:
+    """`root/name`, which must be a folder of the repository (`ConfigError` otherwise)."""
+    folder = Path(os.path.abspath(root / name))  # as named: the plugin refuses one linked outside
+    if not folder.is_dir():
+        raise ConfigError(
+            f"docs_dir '{name}': no such folder in {root} (it names the docs published with "
+            "the governance pages; leave it unset to publish only those)"
+        )
+    return folder
 
 
 # --------------------------------------------------------------------------- govsite build
@@ -295,7 +313,7 @@ def build_site(
     check_site_dir(root, target, config, config_file=config_file, force=force)
     staging = start_staging(target)
     try:
-        with docs_directory(root) as docs_dir, mkdocs_logging():
+        with docs_directory(root, config) as docs_dir, mkdocs_logging():
             settings = default_site_config(
                 root, docs_dir, staging.path, config, config_file, fail_on
             )
@@ -313,6 +331,8 @@ def build_site(
                 try:
                     build(mkdocs_config)
                 except Abort as exc:
+                    if plugin.configuration_error:
+                        raise SiteBuildError(plugin.configuration_error, True) from None
                     raise SiteBuildError(str(exc) or "MkDocs aborted the build") from None
                 except (OSError, UnicodeError, ValueError, RecursionError) as exc:
                     # a page MkDocs itself cannot read (MkDocs logs which one just before)

@@ -64,6 +64,10 @@ class _PluginOptions(base.Config):
     config_file = c.Optional(c.Type(str))
     nav_section = c.Type(str, default="Governance")
     home = c.Type(bool, default=True)
+    # set by `govsite build` and `serve`: the site is govsite's own, so the plugin publishes the
+    # policy documents and makes the whole navigation (governance pages, policy documents, then
+    # the docs folder's pages)
+    standalone = c.Type(bool, default=False)
 
 
 #: The govsite.toml keys, accepted as plugin options with the same names and meanings.
@@ -134,6 +138,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         self.cache: Optional[ParseCache] = None  # kept across `mkdocs serve` rebuilds
         self.pinned_date = False
         self.site_name = ""  # as written; the theme gets an HTML-escaped copy
+        self.configuration_error: Optional[str] = None  # a page the theme cannot serve
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup also keeps this instance across `mkdocs serve` rebuilds.
@@ -169,6 +174,9 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             log.warning(message)  # under serve the site stays up while it is fixed
         for page in analysis.pages:
             self._add(files, config, page.uri, content=page.content, in_nav=page.in_nav)
+        if self.config.standalone:
+            policies = self._add_policy_documents(files, config)
+            config.nav = site_nav(analysis, policies, files)
         if self.config.home and not _has_home_page(files):
             self._add(files, config, "index.md", content=home_page(self.site_name, analysis))
         for uri, source in self.assets.items():
@@ -187,7 +195,27 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             for key in ("title", "description"):
                 if isinstance(page.meta.get(key), str):
                     page.meta[key] = markup.safe_title(page.meta[key])
+            self._check_template(page, config)
         return markdown
+
+    def _check_template(self, page, config) -> None:
+        """A page asking for a template the theme lacks (one from a team's own `custom_dir`)
+        would stop the build with a bare `TemplateNotFound`; name the page instead."""
+        from jinja2 import TemplateNotFound
+
+        name = page.meta.get("template")
+        if name is None:
+            return
+        try:
+            config.theme.get_env().get_template(str(name))
+        except TemplateNotFound:
+            self.configuration_error = (
+                f"{page.file.abs_src_path or page.file.src_uri}: front matter 'template: {name}' "
+                f"names a template the '{config.theme.name}' theme does not have (a theme "
+                "override of the docs' own site); remove the key, or build those docs with "
+                "their own mkdocs.yml"
+            )
+            raise PluginError(f"governance: {self.configuration_error}") from None
 
     def on_page_content(self, html: str, *, page, config, files) -> str:
         """The repository's own pages (policy documents, runbooks) are sanitised like ADR text;
@@ -318,6 +346,30 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         inclusion = InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV
         files.append(File.generated(config, uri, content=content, inclusion=inclusion))
 
+    def _add_policy_documents(self, files: Files, config) -> list[tuple[str, File]]:
+        """The policy documents read, as pages at their paths in the repository, so the links
+        between them resolve; those a published docs folder holds are there already."""
+        docs = Path(config.docs_dir)
+        added = []
+        for document in sorted(self.analysis.repo.policies, key=lambda d: d.path):
+            source = self.root / document.path
+            title = document.title or document.path
+            if _within(source, docs):
+                existing = files.get_file_from_path(
+                    Path(os.path.abspath(source)).relative_to(os.path.abspath(docs)).as_posix()
+                )
+                if existing is not None:
+                    added.append((title, existing))
+                    continue
+            if files.get_file_from_path(document.path) is not None:
+                continue
+            if not source.is_file() or not inside(self.root, source):
+                continue
+            file = File(document.path, str(self.root), config.site_dir, config.use_directory_urls)
+            files.append(file)
+            added.append((title, file))
+        return added
+
     def _locate_assets(self, config) -> dict[str, Path]:
         vendor = vendor_directory(_config_dir(config) if config.config_file_path else None)
         found: dict[str, Path] = {}
@@ -414,6 +466,46 @@ def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
             continue  # already watched through its directory (sorted: parents come first)
         keep.append(path)
     return keep
+
+
+def site_nav(analysis: Analysis, policies: list[tuple[str, File]], files: Files) -> list:
+    """The navigation of a site govsite owns: the governance index pages in their one reading
+    order (`pages.INDEX_PAGES`), the policy documents by title, then the docs' own pages."""
+    nav = list(_section_entries(list(analysis.nav)))
+    nav += [{title: file.src_uri} for title, file in policies]
+    listed = {file.src_uri for _, file in policies}
+    own = sorted(
+        f.src_uri for f in files.documentation_pages()
+        if f.generated_by is None and f.src_uri not in listed
+    )
+    if own:
+        nav.append({"Documentation": _folder_nav(own)})
+    return nav
+
+
+def _folder_nav(uris: list[str]) -> list:
+    """Pages grouped by folder, a folder's `index.md` first (its section page)."""
+    entries: list = []
+    folders: dict[str, list[str]] = {}
+    for uri in uris:
+        head, _, rest = uri.partition("/")
+        if rest:
+            folders.setdefault(head, []).append(rest)
+        else:
+            entries.append(uri)
+    entries.sort(key=lambda uri: (uri != "index.md", uri))
+    for folder, inner in sorted(folders.items()):
+        title = folder.replace("-", " ").replace("_", " ").capitalize()
+        entries.append({title: [f"{folder}/{e}" if isinstance(e, str) else _prefixed(folder, e)
+                                for e in _folder_nav(inner)]})
+    return entries
+
+
+def _prefixed(folder: str, section: dict) -> dict:
+    return {
+        title: [f"{folder}/{e}" if isinstance(e, str) else _prefixed(folder, e) for e in entries]
+        for title, entries in section.items()
+    }
 
 
 def _section_entries(fragment: list) -> list:
