@@ -17,8 +17,9 @@ the build with every failing finding listed, and adds the pages in memory (nothi
 into `docs/`). Only index-level pages go into the navigation: a nav listing every migration is
 rendered into every page and would make the site quadratic in size.
 
-The site is self-contained: the mermaid and tablesort bundles installed by
-`scripts/setup_assets.sh` are served from the site itself, so no page fetches a script from a CDN.
+The site is self-contained: the mermaid and tablesort bundles (carried by the wheel, or installed
+in a checkout by `scripts/setup_assets.sh`) are served from the site itself, so no page fetches a
+script from a CDN.
 """
 
 from __future__ import annotations
@@ -46,14 +47,11 @@ from ..model import History
 from ..paths import inside
 from . import markup
 from .build import Analysis, analyse, failure_message, resolve_config
+from .front_end import OWN_ASSETS, SCRIPTS, STYLESHEETS, locate_assets, vendor_directory  # noqa: F401
 from .output import static_prefix, tally_text
 
 log = logging.getLogger("mkdocs.plugins.governance")
 
-OWN_ASSETS = Path(__file__).resolve().parent / "assets"
-CHECKOUT = Path(__file__).resolve().parents[2]
-VENDOR_SUBDIR = Path(".cache") / "npm"
-SITE_ASSETS = "assets/govsite"
 MIKE_VERSION_VARIABLE = "MIKE_DOCS_VERSION"  # set by `mike deploy` while it builds a version
 
 
@@ -99,28 +97,6 @@ GovernanceConfig = type(
         "unknown": _unknown,
     },
 )
-
-
-@dataclass(frozen=True)
-class Asset:
-    """A file the site serves under `assets/govsite/`; `vendor` ones come from npm at set-up."""
-
-    name: str  # path below the asset directory, also the served name
-    vendor: bool
-    purpose: str  # what a reader loses when it is missing
-
-    @property
-    def uri(self) -> str:
-        return f"{SITE_ASSETS}/{self.name}"
-
-
-SCRIPTS = (
-    Asset("mermaid/mermaid.min.js", True, "diagrams will not render offline (mermaid)"),
-    Asset("tablesort/tablesort.min.js", True, "tables will not be sortable (tablesort)"),
-    Asset("tablesort/tablesort.number.min.js", True, "numeric columns will sort as text"),
-    Asset("tablesort-init.js", False, ""),
-)
-STYLESHEETS = (Asset("govsite.css", False, ""),)
 
 
 class GovernancePlugin(BasePlugin[GovernanceConfig]):
@@ -371,18 +347,10 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         return added
 
     def _locate_assets(self, config) -> dict[str, Path]:
-        vendor = vendor_directory(_config_dir(config) if config.config_file_path else None)
-        found: dict[str, Path] = {}
-        for asset in STYLESHEETS + SCRIPTS:
-            source = (vendor / asset.name) if asset.vendor and vendor else OWN_ASSETS / asset.name
-            if source.is_file():
-                found[asset.uri] = source
-            elif asset.vendor:
-                log.warning(
-                    "governance: %s not installed (run scripts/setup_assets.sh): %s",
-                    asset.name, asset.purpose,
-                )
-        return found
+        return locate_assets(
+            _config_dir(config) if config.config_file_path else None,
+            lambda message: log.warning("governance: %s", message),
+        )
 
 
 def _select_versions_under_mike(config) -> None:
@@ -429,20 +397,6 @@ def _within(path: Path, folder: Path) -> bool:
 def _config_dir(config) -> Path:
     """Where relative paths in mkdocs.yml start: its own directory (else the working one)."""
     return Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-
-
-def vendor_directory(config_dir: Optional[Path]) -> Optional[Path]:
-    """Where `scripts/setup_assets.sh` put the npm packages.
-
-    `$GOVSITE_VENDOR_DIR` when set (and then only there), else `.cache/npm` beside mkdocs.yml,
-    else `.cache/npm` in the govsite checkout itself.
-    """
-    explicit = os.environ.get("GOVSITE_VENDOR_DIR")
-    if explicit:
-        return Path(explicit)
-    candidates = [config_dir / VENDOR_SUBDIR] if config_dir is not None else []
-    candidates.append(CHECKOUT / VENDOR_SUBDIR)
-    return next((candidate for candidate in candidates if candidate.is_dir()), None)
 
 
 def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
