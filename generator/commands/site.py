@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..cache import ParseCache
 from ..config import Config, config_from_mapping
+from ..model import Severity
 from ..site.build import (
     NAV_FILE,
     SiteBuildError,
@@ -47,9 +48,9 @@ from .common import (
 )
 
 
-def _add_site_options(parser: argparse.ArgumentParser, fails: str = "build") -> None:
+def _add_site_options(parser: argparse.ArgumentParser) -> None:
     add_config_option(parser)
-    add_fail_on_option(parser, fails)
+    add_fail_on_option(parser, "build")
 
 
 def _add_docs_option(parser: argparse.ArgumentParser) -> None:
@@ -90,10 +91,17 @@ class GENERATE:
     DESCRIPTION = """\
 Write the generated governance pages (dashboard, migrations, revision graph, ADRs, exceptions,
 quarterly reviews, rules reference, validation report) as Markdown files under OUT/governance/,
-and a navigation fragment OUT/governance/nav.yml to paste into a mkdocs.yml `nav:`. Any
-MkDocs-compatible builder can publish them, including builders that run no MkDocs plugins."""
+the CSS and scripts they need under OUT/governance/assets/, and a navigation fragment
+OUT/governance/nav.yml to paste into a mkdocs.yml `nav:` (its comment lists the extra_css,
+extra_javascript and markdown_extensions to add). Any MkDocs-compatible builder can publish
+them, including builders that run no MkDocs plugins, such as Zensical."""
 
     EPILOG = """\
+exit status:
+  0  pages written (whatever the findings, unless --fail-on is given)
+  1  pages written, and findings at or above --fail-on
+  2  usage or configuration error
+
 examples:
   govsite generate . --out docs-generated
   govsite generate path/to/repo --out build/pages"""
@@ -105,19 +113,24 @@ examples:
             "--out", required=True, type=Path,
             help="directory to write the Markdown pages into (pages go under OUT/governance/)",
         )
-        _add_site_options(parser)
+        add_config_option(parser)
+        parser.add_argument(
+            "--fail-on", choices=[s.value for s in Severity], default=None,
+            help="exit 1 when findings reach this severity (the pages are written either way); "
+            "without it, generate exits 0 whatever it finds",
+        )
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        """The site's pages as plain files; never fails on findings.
+        """The site's pages as plain files; fails on findings only with --fail-on.
 
-        Writing pages is how a reader looks at findings, so findings do not stop it; `govsite
-        validate` and the site build are the gates.
+        Writing pages is how a reader looks at findings, so they are written either way; with
+        --fail-on the exit status gates a pipeline as `govsite build` does.
         """
         root, config = _prepare(args)
         analysis = analyse(root, config, progress_printer())
         try:
-            write_pages(analysis, Path(args.out))
+            write_pages(analysis, Path(args.out), warn=_warn)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -127,7 +140,16 @@ examples:
             f"({tally_text(analysis.findings)})",
             file=sys.stderr,
         )
+        failing = analysis.failing if args.fail_on else []
+        if failing:
+            print(failure_message(failing, config), file=sys.stderr)
+            return EXIT_FINDINGS
         return EXIT_OK
+
+
+def _warn(message: str) -> None:
+    clear_progress()
+    print(f"warning: {message}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- govsite build

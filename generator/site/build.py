@@ -19,13 +19,14 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 import yaml
 
 from ..cache import ParseCache
 from ..config import Config, ConfigError, config_from_mapping, load_config
 from ..model import Finding, Repository
+from .front_end import SCRIPTS, SITE_ASSETS, STYLESHEETS, locate_assets
 from .output import (
     check_site_dir,
     owned_temporary_directory,
@@ -35,6 +36,7 @@ from .output import (
 from ..terminal import Progress, clear_progress
 
 NAV_FILE = "governance/nav.yml"
+GENERATED_ASSETS = "governance/assets"  # the CSS and scripts `generate` writes beside the pages
 PLUGIN_NAME = "governance"
 
 
@@ -129,15 +131,18 @@ def failure_message(failing: Sequence[Finding], config: Config) -> str:
 # --------------------------------------------------------------------------- govsite generate
 
 
-def write_pages(analysis: Analysis, out: Path) -> list[Path]:
-    """Write every page under `out` and the navigation fragment as `governance/nav.yml`.
+def write_pages(
+    analysis: Analysis, out: Path, warn: Callable[[str], None] = lambda message: None
+) -> list[Path]:
+    """Write every page under `out`, the CSS and scripts they need under `governance/assets/`
+    and the navigation fragment as `governance/nav.yml`.
 
     `out/governance/` is generated output: it is replaced as a whole, but only when an earlier
     run wrote it (its `nav.yml` is there); a folder of that name holding anything else is the
     team's own and is refused (`ValueError`), never deleted.
 
-    The result is plain Markdown that any MkDocs-compatible builder can publish: add the
-    fragment's entries to the `nav:` of the site's own configuration.
+    The result is plain Markdown that any MkDocs-compatible builder (MkDocs, Zensical) can
+    publish: the fragment's comment says what to add to the site's own configuration.
     """
     generated = out / Path(NAV_FILE).parent
     if generated.is_symlink() or (generated.exists() and not generated.is_dir()):
@@ -155,13 +160,58 @@ def write_pages(analysis: Analysis, out: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.content, encoding="utf-8")
         written.append(target)
+    settings = page_settings()
+    for uri, source in generated_assets(warn).items():
+        target = out / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
     nav_path = out / NAV_FILE
     nav_path.parent.mkdir(parents=True, exist_ok=True)
     nav_path.write_text(
-        yaml.safe_dump(list(analysis.nav), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        nav_instructions(settings)
+        + yaml.safe_dump(list(analysis.nav), allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
     )
     written.append(nav_path)
     return written
+
+
+def generated_assets(warn: Callable[[str], None] = lambda message: None) -> dict[str, Path]:
+    """The files `generate` writes beside the pages (badge CSS, mermaid, tablesort), by their
+    path under OUT, and where each comes from."""
+    return {_generated_uri(uri): source for uri, source in locate_assets(None, warn).items()}
+
+
+def _generated_uri(uri: str) -> str:
+    """`assets/govsite/govsite.css` (as the plugin serves it) -> `governance/assets/govsite.css`."""
+    return GENERATED_ASSETS + uri[len(SITE_ASSETS):]
+
+
+def page_settings() -> dict[str, Any]:
+    """What a site's configuration needs so the generated pages render as in `govsite build`:
+    the assets as `extra_css`/`extra_javascript` (paths relative to the docs folder holding
+    OUT's content) and the Markdown extensions the pages are written for."""
+    return {
+        "extra_css": [_generated_uri(a.uri) for a in STYLESHEETS],
+        "extra_javascript": [_generated_uri(a.uri) for a in SCRIPTS],
+        "markdown_extensions": markdown_extensions(),
+    }
+
+
+def nav_instructions(settings: Mapping[str, Any]) -> str:
+    """The comment heading nav.yml: where its entries go and what else the pages need."""
+    lines = [
+        "The governance pages govsite generated. Add the entries below to the `nav:` of your",
+        "site's configuration (mkdocs.yml, which Zensical reads too), and these settings, so the",
+        "pages render with their badges, sortable tables and diagrams and make no outside",
+        "request (paths are relative to the docs folder that holds governance/; mkdocs-material",
+        "and Zensical also need `font: false` under `theme:`, or they load Google Fonts):",
+        "",
+        # a function is dumped as `!!python/name:module.name ''`; MkDocs writes it bare
+        *(line.removesuffix(" ''") for line in yaml.dump(dict(settings), sort_keys=False).splitlines()),
+    ]
+    return "".join(f"# {line}".rstrip() + "\n" for line in lines) + "\n"
 
 
 # --------------------------------------------------------------------------- the default site
