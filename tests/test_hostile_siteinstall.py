@@ -36,3 +36,19 @@ def test_with_docs_and_no_docs_folder_is_a_configuration_error(make_repo, no_out
     result = govsite("build", str(repo), "--site-dir", str(tmp_path / "site"), "--with-docs")
     assert result.returncode == 2
     assert "docs_dir 'docs'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_docs_folder_named_as_markup_is_shown_as_text_in_the_navigation(make_repo, no_outer_repository, tmp_path):
+    """The navigation titles a docs section by its folder's name, and the theme inserts nav
+    titles as HTML: a folder named `<img src=x onerror=...>` became an element on every page."""
+    folder = "<img src=x onerror=alert(1)>"
+    repo = make_repo({
+        "alembic/versions/a1.py": migration("a1"),
+        f"docs/{folder}/notes.md": "# Notes\n",
+    })
+    site = tmp_path / "site"
+    result = govsite("build", str(repo), "--site-dir", str(site), "--with-docs")
+    assert result.returncode == 0, result.stderr
+    dashboard = (site / "governance" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in dashboard, "the section is not in the navigation"
+    assert "<img src=x onerror" not in dashboard

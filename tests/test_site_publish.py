@@ -32,10 +32,12 @@ def _nav_titles(page: Path) -> list[str]:
     """The titles of the primary navigation's links, in order (each once)."""
     html = page.read_text(encoding="utf-8")
     primary = html.split('data-md-level="0"', 1)[1]
-    links = re.findall(r'<a href="([^"]*)"[^>]*class="md-nav__link[^"]*"[^>]*>(.*?)</a>', primary, re.S)
+    entries = re.findall(
+        r'<(a|label) (?:href="([^"]*)" )?class="md-nav__link[^"]*"[^>]*>(.*?)</\1>', primary, re.S
+    )
     titles = [
         re.sub(r"<[^>]+>|\s+", " ", text).strip()
-        for href, text in links
+        for _, href, text in entries
         if not href.startswith("#")  # the current page's table of contents
     ]
     seen: list[str] = []

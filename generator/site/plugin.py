@@ -29,7 +29,6 @@ import logging
 import os
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote
@@ -322,29 +321,24 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         inclusion = InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV
         files.append(File.generated(config, uri, content=content, inclusion=inclusion))
 
-    def _add_policy_documents(self, files: Files, config) -> list[tuple[str, File]]:
+    def _add_policy_documents(self, files: Files, config) -> list[File]:
         """The policy documents read, as pages at their paths in the repository, so the links
         between them resolve; those a published docs folder holds are there already."""
-        docs = Path(config.docs_dir)
-        added = []
+        docs = Path(os.path.abspath(config.docs_dir))
+        pages = []
         for document in sorted(self.analysis.repo.policies, key=lambda d: d.path):
-            source = self.root / document.path
-            title = document.title or document.path
-            if _within(source, docs):
-                existing = files.get_file_from_path(
-                    Path(os.path.abspath(source)).relative_to(os.path.abspath(docs)).as_posix()
-                )
-                if existing is not None:
-                    added.append((title, existing))
-                    continue
-            if files.get_file_from_path(document.path) is not None:
-                continue
-            if not source.is_file() or not inside(self.root, source):
-                continue
-            file = File(document.path, str(self.root), config.site_dir, config.use_directory_urls)
-            files.append(file)
-            added.append((title, file))
-        return added
+            source = Path(os.path.abspath(self.root / document.path))
+            published = _within(source, docs) and files.get_file_from_path(
+                source.relative_to(docs).as_posix()
+            )
+            if published:
+                pages.append(published)
+            elif files.get_file_from_path(document.path) is None and source.is_file() \
+                    and inside(self.root, source):
+                file = File(document.path, str(self.root), config.site_dir, config.use_directory_urls)
+                files.append(file)
+                pages.append(file)
+        return pages
 
     def _locate_assets(self, config) -> dict[str, Path]:
         return locate_assets(
@@ -422,12 +416,16 @@ def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
     return keep
 
 
-def site_nav(analysis: Analysis, policies: list[tuple[str, File]], files: Files) -> list:
+def site_nav(analysis: Analysis, policies: list[File], files: Files) -> list:
     """The navigation of a site govsite owns: the governance index pages in their one reading
-    order (`pages.INDEX_PAGES`), the policy documents by title, then the docs' own pages."""
+    order (`pages.INDEX_PAGES`), the policy documents, then the docs' own pages.
+
+    Pages of the repository are listed without titles: MkDocs takes each from the page, through
+    the same escaping as everywhere else (the theme inserts a nav title as HTML).
+    """
     nav = list(_section_entries(list(analysis.nav)))
-    nav += [{title: file.src_uri} for title, file in policies]
-    listed = {file.src_uri for _, file in policies}
+    nav += [file.src_uri for file in policies]
+    listed = {file.src_uri for file in policies}
     own = sorted(
         f.src_uri for f in files.documentation_pages()
         if f.generated_by is None and f.src_uri not in listed
@@ -437,29 +435,21 @@ def site_nav(analysis: Analysis, policies: list[tuple[str, File]], files: Files)
     return nav
 
 
-def _folder_nav(uris: list[str]) -> list:
-    """Pages grouped by folder, a folder's `index.md` first (its section page)."""
-    entries: list = []
+def _folder_nav(uris: list[str], prefix: str = "") -> list:
+    """Pages grouped by folder (titled by its name), a folder's `index.md` first."""
+    pages: list = []
     folders: dict[str, list[str]] = {}
     for uri in uris:
         head, _, rest = uri.partition("/")
         if rest:
             folders.setdefault(head, []).append(rest)
         else:
-            entries.append(uri)
-    entries.sort(key=lambda uri: (uri != "index.md", uri))
+            pages.append(prefix + uri)
+    pages.sort(key=lambda uri: (not uri.endswith("index.md"), uri))
     for folder, inner in sorted(folders.items()):
-        title = folder.replace("-", " ").replace("_", " ").capitalize()
-        entries.append({title: [f"{folder}/{e}" if isinstance(e, str) else _prefixed(folder, e)
-                                for e in _folder_nav(inner)]})
-    return entries
-
-
-def _prefixed(folder: str, section: dict) -> dict:
-    return {
-        title: [f"{folder}/{e}" if isinstance(e, str) else _prefixed(folder, e) for e in entries]
-        for title, entries in section.items()
-    }
+        title = markup.safe_title(folder.replace("-", " ").replace("_", " ").capitalize())
+        pages.append({title: _folder_nav(inner, f"{prefix}{folder}/")})
+    return pages
 
 
 def _section_entries(fragment: list) -> list:
