@@ -52,3 +52,19 @@ def test_docs_folder_named_as_markup_is_shown_as_text_in_the_navigation(make_rep
     dashboard = (site / "governance" / "index.html").read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;" in dashboard, "the section is not in the navigation"
     assert "<img src=x onerror" not in dashboard
+
+
+def test_docs_dir_leading_out_of_the_repository_is_refused(make_repo, no_outer_repository, tmp_path):
+    """`docs_dir = "../elsewhere"` published a folder outside the repository."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.md").write_text("# OUTSIDE-SECRET\n", encoding="utf-8")
+    repo = make_repo({
+        "alembic/versions/a1.py": migration("a1"),
+        "govsite.toml": 'docs_dir = "../elsewhere"\n',
+    })
+    site = tmp_path / "site"
+    result = govsite("build", str(repo), "--site-dir", str(site))
+    assert result.returncode == 2, result.stderr
+    assert "docs_dir '../elsewhere' lies outside the repository" in result.stderr
+    assert "Traceback" not in result.stderr and not site.exists()

@@ -314,6 +314,11 @@ def docs_directory(root: Path, config: Config) -> Iterator[Path]:
 def own_docs_folder(root: Path, name: str) -> Path:
     """`root/name`, which must be a folder of the repository (`ConfigError` otherwise)."""
     folder = Path(os.path.abspath(root / name))  # as named: the plugin refuses one linked outside
+    if not folder.is_relative_to(os.path.abspath(root)):
+        raise ConfigError(
+            f"docs_dir '{name}' lies outside the repository {root}; only the repository's own "
+            "folders are published"
+        )
     if not folder.is_dir():
         raise ConfigError(
             f"docs_dir '{name}': no such folder in {root} (it names the docs published with "
