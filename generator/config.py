@@ -123,6 +123,9 @@ class Config:
     site_url: Optional[str] = None  # where the site is published; else the team's mkdocs.yml
     graph_recent: int = 60  # revisions drawn in full on the revision graph page
     site_name: str = "Migration governance"
+    # the repository's own docs folder, published beside the governance pages by `govsite
+    # build`/`serve` (like --with-docs); unset: only the governance pages and policy documents
+    docs_dir: Optional[str] = None
 
     # policy 7: the committed schema snapshot (`govsite snapshot`) and the latest drift report
     # (`govsite drift --format json --output`) the site shows

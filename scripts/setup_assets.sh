@@ -2,7 +2,8 @@
 # Install the third-party front-end code the governance site serves itself (never committed):
 # mermaid (diagrams) and tablesort (sortable tables), fetched from the npm registry with npm and
 # unpacked into .cache/npm/ at the top of the checkout. The site plugin copies them into every
-# built site, so viewing a site makes no request to a CDN.
+# built site, so viewing a site makes no request to a CDN. The wheel build (setup.py) runs this
+# script when they are missing and packs them into the wheel.
 #
 # Usage: bash scripts/setup_assets.sh [DEST]     (DEST defaults to .cache/npm; also read from
 #        the GOVSITE_VENDOR_DIR environment variable, which the site plugin honours too)

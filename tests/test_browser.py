@@ -195,7 +195,7 @@ def test_no_text_from_the_repository_runs_script_on_any_page(page, hostile_versi
     pages = sorted(p.relative_to(hostile_versions_site).as_posix()
                    for p in hostile_versions_site.rglob("*.html"))
     pages = [p for p in pages if not p.startswith("latest/")]  # redirects to the pages of v1.0.0
-    assert any(p.startswith("dev/RUNBOOK-db/") for p in pages)  # the policy document is published
+    assert any(p.startswith("dev/docs/RUNBOOK-db/") for p in pages)  # the policy document is published
     assert any(p.startswith(f"{RELEASE_TAG}/governance/adrs/") for p in pages)
     assert not any(p.startswith((MARKUP_TAG, PWN_TAG)) for p in pages)  # tags that are no version
     with serve_directory(hostile_versions_site) as url:

@@ -208,12 +208,12 @@ def built_site(tmp_path_factory):
 def test_site_name_and_policy_documents_reach_no_page_as_markup(built_site):
     """`site_name` ran an onerror on every page; the policy document's raw HTML went out as it was."""
     pages = list(built_site.rglob("*.html"))
-    assert (built_site / "RUNBOOK-db" / "index.html") in pages
+    assert (built_site / "docs" / "RUNBOOK-db" / "index.html") in pages  # at its repository path
     for path in pages:
         assert runnable_parts(path.read_text(encoding="utf-8")) == [], path.relative_to(built_site)
     home = (built_site / "index.html").read_text(encoding="utf-8")
     assert "<title>Governance &lt;img src=x onerror=&#34;window.__pwned=2&#34;&gt;</title>" in home
-    runbook = (built_site / "RUNBOOK-db" / "index.html").read_text(encoding="utf-8")
+    runbook = (built_site / "docs" / "RUNBOOK-db" / "index.html").read_text(encoding="utf-8")
     assert "<title>Runbook &lt;img src=x onerror=alert(1)&gt; - Governance" in runbook
     assert "<details open" in runbook and ">click</a>" in runbook  # formatting kept, script gone
 

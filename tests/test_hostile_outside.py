@@ -142,7 +142,7 @@ def test_docs_folder_linked_outside_fails_the_build_naming_it(make_repo, outside
     repo = make_repo({f"{VERSIONS}/a1.py": migration("a1"), "govsite.toml": ADRS_ELSEWHERE})
     link(repo, "docs", outside / "docs")
     site = tmp_path / "site"
-    result = govsite("build", str(repo), "--site-dir", str(site))
+    result = govsite("build", str(repo), "--site-dir", str(site), "--with-docs")
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode != 0
     assert "docs" in result.stderr and "outside the repository" in result.stderr
@@ -155,7 +155,7 @@ def test_folder_inside_docs_linked_outside_is_not_published(make_repo, outside, 
     })
     link(repo, "docs/shared", outside / "docs")
     site = tmp_path / "site"
-    result = govsite("build", str(repo), "--site-dir", str(site))
+    result = govsite("build", str(repo), "--site-dir", str(site), "--with-docs")
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode == 1 and "shared/secret.md" in result.stderr
     assert not site.exists() or files_containing(site, MARKER) == []
@@ -187,7 +187,7 @@ def test_docs_folder_linked_inside_the_repository_is_published(make_repo, tmp_pa
     })
     link(repo, "docs", Path("documentation"))
     site = tmp_path / "site"
-    result = govsite("build", str(repo), "--site-dir", str(site))
+    result = govsite("build", str(repo), "--site-dir", str(site), "--with-docs")
     assert result.returncode == 0, result.stderr[-3000:]
     assert files_containing(site, "INSIDE-NOTE")
 

@@ -876,8 +876,8 @@ def test_hostile_files_in_git_history_are_reported(make_git_repo):
 # --------------------------------------------------------------------------- failed builds
 
 
-def build(repo: Path, site: Path) -> subprocess.CompletedProcess:
-    return govsite("build", str(repo), "--site-dir", str(site))
+def build(repo: Path, site: Path, *options: str) -> subprocess.CompletedProcess:
+    return govsite("build", str(repo), "--site-dir", str(site), *options)
 
 
 @pytest.fixture
@@ -906,7 +906,7 @@ def test_build_failing_on_findings_leaves_the_previous_site_exactly(built_site):
 def test_build_that_mkdocs_cannot_finish_leaves_the_previous_site_exactly(built_site):
     repo, site, digest = built_site
     write_files(repo, {"docs/notes.md": LATIN1_PAGE})  # MkDocs itself fails on this page
-    assert build(repo, site).returncode != 0
+    assert build(repo, site, "--with-docs").returncode != 0
     assert_untouched(site, digest)
 
 
@@ -933,7 +933,7 @@ def test_mkdocs_build_failing_on_findings_leaves_the_previous_site_exactly(make_
 
 def test_build_that_mkdocs_cannot_finish_fails_with_a_message_not_a_bug_report(make_repo, tmp_path):
     repo = make_repo({A1: GOOD_ROOT, "docs/notes.md": LATIN1_PAGE})
-    result = build(repo, tmp_path / "site")
+    result = build(repo, tmp_path / "site", "--with-docs")
     assert_handled(result, allowed=(1,))
     assert "notes.md" in result.stderr
     assert not (tmp_path / "site").exists()

@@ -285,14 +285,17 @@ def test_header_added_to_script_mako_makes_new_revisions_carry_it(make_repo):
 
 
 def test_example_workflow_is_what_init_writes_for_the_default_layout():
-    """The example copies what `init` writes for `alembic/versions` and the default paths."""
+    """The example copies what `init` writes for `alembic/versions` and the default paths, then
+    adds the policy 7 jobs, which need a database and a secret a team sets up later."""
     from generator.commands.init import watched_globs, workflow_text
     from generator.config import Config
     from generator.sources.discovery import MigrationEnvironment
 
     env = MigrationEnvironment("", "alembic", ("alembic/versions",), False, "alembic.ini:2", None)
     expected = workflow_text(watched_globs(Config(), [env]))
-    assert (ROOT / "examples/ci/governance.yml").read_text(encoding="utf-8") == expected
+    example = (ROOT / "examples/ci/governance.yml").read_text(encoding="utf-8")
+    assert example.startswith(expected)
+    assert example[len(expected):].lstrip("\n").startswith("  # Policy 7:")
 
 
 def test_written_pre_commit_configuration_passes_pre_commits_own_check(make_repo):
@@ -352,6 +355,33 @@ def test_pre_commit_hook_runs_on_a_staged_migration_in_a_nested_layout(make_git_
     output = try_repo()
     assert "(no files to check)Skipped" not in output, output
     assert re.search(r"govsite validate \(migration policy\)\.+(Passed|Failed)", output), output
+    assert "in 3 migrations" in output, output
+
+
+def test_the_hook_init_writes_runs_the_installed_govsite_on_a_staged_migration(make_git_repo, tmp_path):
+    """The written `.pre-commit-config.yaml` must work without a package index: its local hook
+    runs the govsite of the environment that commits, and only when a migration changes."""
+    root = make_git_repo([("2026-01-05T10:00:00", LAYOUTS["backend/ layout"][0])])
+    assert init(root, "--write").returncode == 0
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "adopt govsite")
+    bin_dir = str(Path(sys.executable).parent)
+    environment = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+                   "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+
+    def run() -> str:
+        done = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--verbose"], cwd=root,
+                              env=environment, capture_output=True, text=True, timeout=300)
+        return done.stdout + done.stderr
+
+    (root / "README.md").write_text("# app\n")
+    _git(root, "add", "README.md")
+    assert re.search(r"govsite validate \(migration policy\)\.+\(no files to check\)Skipped", run())
+    new = root / "backend/app/db/migrations/versions/c3_change.py"
+    new.write_text(migration("c3", "b2"))
+    _git(root, "add", str(new))
+    output = run()
+    assert re.search(r"govsite validate \(migration policy\)\.+Passed", output), output
     assert "in 3 migrations" in output, output
 
 

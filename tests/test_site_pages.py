@@ -230,7 +230,8 @@ def test_a_migration_without_header_or_revision_still_gets_a_page():
     bare = Migration("alembic/versions/broken.py", None, (), source="")
     pages = pages_of(repository(bare))
     text = pages["governance/migrations/broken.md"].content
-    assert '!!! failure "No metadata header"' in text
+    # no GOV501 finding was passed in: the box is coloured by findings, so it is a plain note
+    assert '!!! note "No metadata header"' in text
     assert "The file is empty or could not be read." in text
     # fields that are missing are left out, with their separators
     assert "\n<code>alembic/versions/broken.py</code>\n" in text
@@ -611,7 +612,7 @@ def test_dashboard_counts_and_valid_accessible_svg_charts():
         assert root.get("role") == "img"
         assert root.find("{http://www.w3.org/2000/svg}title").text
         assert root.find("{http://www.w3.org/2000/svg}desc").text
-    assert "2025Q4: 1; 2026Q2: 2." in svgs[1]
+    assert "2025Q4: 1; 2026Q1: 0; 2026Q2: 2." in svgs[1]  # the whole history, gaps included
     assert "High: 1; Low: 2." in svgs[0]
     assert "Compliant: 2; With findings: 1." in svgs[2]
     assert "<script" not in text and "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")

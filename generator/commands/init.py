@@ -21,7 +21,6 @@ from typing import Optional, Sequence
 
 from ..config import DEFAULT_ALLOWED_VALUES, Config, ConfigError, config_from_mapping, load_config
 from ..sources.discovery import discover, environment_files
-from ..version import __version__
 from ..terminal import Status
 from .common import EXIT_OK, CommandError, add_repository_argument, emit, repository_root
 
@@ -333,7 +332,7 @@ def workflow_text(globs: Sequence[str]) -> str:
 def pre_commit_text(globs: Sequence[str]) -> str:
     template = (TEMPLATES / "pre-commit-config.yaml").read_text(encoding="utf-8")
     pattern = "^(?:" + "|".join(glob_regex(g) for g in globs) + ")$"
-    return template.replace("@VERSION@", __version__).replace("@FILES@", pattern.replace("'", "''"))
+    return template.replace("@FILES@", pattern.replace("'", "''"))
 
 
 def _plans(root: Path, config: Config, environments: Sequence) -> list[Planned]:

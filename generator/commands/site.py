@@ -8,6 +8,7 @@ engine call, show progress and turn the outcome into an exit status.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from ..cache import ParseCache
 from ..config import Config, config_from_mapping
+from ..model import Severity
 from ..site.build import (
     NAV_FILE,
     SiteBuildError,
@@ -51,10 +53,22 @@ def _add_site_options(parser: argparse.ArgumentParser) -> None:
     add_fail_on_option(parser, "build")
 
 
+def _add_docs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--with-docs", action="store_true",
+        help="publish the repository's own docs/ beside the governance pages (default: only "
+        "the governance pages and the policy documents; docs_dir in the configuration names "
+        "another folder)",
+    )
+
+
 def _prepare(args: argparse.Namespace) -> tuple[Path, Config]:
     """The repository root and its configuration (a usage error raises)."""
     root = repository_root(args.repo)
-    return root, resolve_config(root, args.config, fail_on=args.fail_on)
+    config = resolve_config(root, args.config, fail_on=args.fail_on)
+    if getattr(args, "with_docs", False) and config.docs_dir is None:
+        config = dataclasses.replace(config, docs_dir="docs")
+    return root, config
 
 
 def _build_failed(exc: SiteBuildError, target: Path) -> int:
@@ -77,10 +91,17 @@ class GENERATE:
     DESCRIPTION = """\
 Write the generated governance pages (dashboard, migrations, revision graph, ADRs, exceptions,
 quarterly reviews, rules reference, validation report) as Markdown files under OUT/governance/,
-and a navigation fragment OUT/governance/nav.yml to paste into a mkdocs.yml `nav:`. Any
-MkDocs-compatible builder can publish them, including builders that run no MkDocs plugins."""
+the CSS and scripts they need under OUT/governance/assets/, and a navigation fragment
+OUT/governance/nav.yml to paste into a mkdocs.yml `nav:` (its comment lists the extra_css,
+extra_javascript and markdown_extensions to add). Any MkDocs-compatible builder can publish
+them, including builders that run no MkDocs plugins, such as Zensical."""
 
     EPILOG = """\
+exit status:
+  0  pages written (whatever the findings, unless --fail-on is given)
+  1  pages written, and findings at or above --fail-on
+  2  usage or configuration error
+
 examples:
   govsite generate . --out docs-generated
   govsite generate path/to/repo --out build/pages"""
@@ -92,19 +113,24 @@ examples:
             "--out", required=True, type=Path,
             help="directory to write the Markdown pages into (pages go under OUT/governance/)",
         )
-        _add_site_options(parser)
+        add_config_option(parser)
+        parser.add_argument(
+            "--fail-on", choices=[s.value for s in Severity], default=None,
+            help="exit 1 when findings reach this severity (the pages are written either way); "
+            "without it, generate exits 0 whatever it finds",
+        )
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        """The site's pages as plain files; never fails on findings.
+        """The site's pages as plain files; fails on findings only with --fail-on.
 
-        Writing pages is how a reader looks at findings, so findings do not stop it; `govsite
-        validate` and the site build are the gates.
+        Writing pages is how a reader looks at findings, so they are written either way; with
+        --fail-on the exit status gates a pipeline as `govsite build` does.
         """
         root, config = _prepare(args)
         analysis = analyse(root, config, progress_printer())
         try:
-            write_pages(analysis, Path(args.out))
+            write_pages(analysis, Path(args.out), warn=_warn)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -114,7 +140,16 @@ examples:
             f"({tally_text(analysis.findings)})",
             file=sys.stderr,
         )
+        failing = analysis.failing if args.fail_on else []
+        if failing:
+            print(failure_message(failing, config), file=sys.stderr)
+            return EXIT_FINDINGS
         return EXIT_OK
+
+
+def _warn(message: str) -> None:
+    clear_progress()
+    print(f"warning: {message}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- govsite build
@@ -125,7 +160,8 @@ class BUILD:
 
     DESCRIPTION = """\
 Check the repository and build its governance site with a default MkDocs configuration
-(mkdocs-material, the repository's own docs/ if it has one, plus the generated pages). The site
+(mkdocs-material): the generated pages and the policy documents, plus the repository's own
+docs/ with --with-docs (or docs_dir in the configuration). The site
 is built beside SITE_DIR and swapped in only when the build succeeds: a failed build leaves the
 previous site exactly as it was.
 
@@ -171,6 +207,7 @@ examples:
             help="release tags that become versions (default: tag_pattern from the "
             "configuration, v*); needs --versions",
         )
+        _add_docs_option(parser)
         _add_site_options(parser)
 
     @staticmethod
@@ -272,6 +309,7 @@ examples:
             "--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
             help="address to serve on (default: 127.0.0.1:8000)",
         )
+        _add_docs_option(parser)
         _add_site_options(parser)
 
     @staticmethod
@@ -285,7 +323,7 @@ examples:
         from mkdocs.exceptions import Abort, ConfigurationError
 
         root, config = _prepare(args)
-        with docs_directory(root) as docs_dir, \
+        with docs_directory(root, config) as docs_dir, \
                 owned_temporary_directory("govsite-serve-") as unused_site:
             settings = default_site_config(
                 root, docs_dir, unused_site, config, args.config, args.fail_on

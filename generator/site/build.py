@@ -19,13 +19,14 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 import yaml
 
 from ..cache import ParseCache
-from ..config import Config, config_from_mapping, load_config
+from ..config import Config, ConfigError, config_from_mapping, load_config
 from ..model import Finding, Repository
+from .front_end import SCRIPTS, SITE_ASSETS, STYLESHEETS, locate_assets
 from .reuse import SharedRenders
 from .output import (
     check_site_dir,
@@ -36,6 +37,7 @@ from .output import (
 from ..terminal import Progress, clear_progress
 
 NAV_FILE = "governance/nav.yml"
+GENERATED_ASSETS = "governance/assets"  # the CSS and scripts `generate` writes beside the pages
 PLUGIN_NAME = "governance"
 
 
@@ -130,15 +132,18 @@ def failure_message(failing: Sequence[Finding], config: Config) -> str:
 # --------------------------------------------------------------------------- govsite generate
 
 
-def write_pages(analysis: Analysis, out: Path) -> list[Path]:
-    """Write every page under `out` and the navigation fragment as `governance/nav.yml`.
+def write_pages(
+    analysis: Analysis, out: Path, warn: Callable[[str], None] = lambda message: None
+) -> list[Path]:
+    """Write every page under `out`, the CSS and scripts they need under `governance/assets/`
+    and the navigation fragment as `governance/nav.yml`.
 
     `out/governance/` is generated output: it is replaced as a whole, but only when an earlier
     run wrote it (its `nav.yml` is there); a folder of that name holding anything else is the
     team's own and is refused (`ValueError`), never deleted.
 
-    The result is plain Markdown that any MkDocs-compatible builder can publish: add the
-    fragment's entries to the `nav:` of the site's own configuration.
+    The result is plain Markdown that any MkDocs-compatible builder (MkDocs, Zensical) can
+    publish: the fragment's comment says what to add to the site's own configuration.
     """
     generated = out / Path(NAV_FILE).parent
     if generated.is_symlink() or (generated.exists() and not generated.is_dir()):
@@ -156,13 +161,58 @@ def write_pages(analysis: Analysis, out: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.content, encoding="utf-8")
         written.append(target)
+    settings = page_settings()
+    for uri, source in generated_assets(warn).items():
+        target = out / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
     nav_path = out / NAV_FILE
     nav_path.parent.mkdir(parents=True, exist_ok=True)
     nav_path.write_text(
-        yaml.safe_dump(list(analysis.nav), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        nav_instructions(settings)
+        + yaml.safe_dump(list(analysis.nav), allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
     )
     written.append(nav_path)
     return written
+
+
+def generated_assets(warn: Callable[[str], None] = lambda message: None) -> dict[str, Path]:
+    """The files `generate` writes beside the pages (badge CSS, mermaid, tablesort), by their
+    path under OUT, and where each comes from."""
+    return {_generated_uri(uri): source for uri, source in locate_assets(None, warn).items()}
+
+
+def _generated_uri(uri: str) -> str:
+    """`assets/govsite/govsite.css` (as the plugin serves it) -> `governance/assets/govsite.css`."""
+    return GENERATED_ASSETS + uri[len(SITE_ASSETS):]
+
+
+def page_settings() -> dict[str, Any]:
+    """What a site's configuration needs so the generated pages render as in `govsite build`:
+    the assets as `extra_css`/`extra_javascript` (paths relative to the docs folder holding
+    OUT's content) and the Markdown extensions the pages are written for."""
+    return {
+        "extra_css": [_generated_uri(a.uri) for a in STYLESHEETS],
+        "extra_javascript": [_generated_uri(a.uri) for a in SCRIPTS],
+        "markdown_extensions": markdown_extensions(),
+    }
+
+
+def nav_instructions(settings: Mapping[str, Any]) -> str:
+    """The comment heading nav.yml: where its entries go and what else the pages need."""
+    lines = [
+        "The governance pages govsite generated. Add the entries below to the `nav:` of your",
+        "site's configuration (mkdocs.yml, which Zensical reads too), and these settings, so the",
+        "pages render with their badges, sortable tables and diagrams and make no outside",
+        "request (paths are relative to the docs folder that holds governance/; mkdocs-material",
+        "and Zensical also need `font: false` under `theme:`, or they load Google Fonts):",
+        "",
+        # a function is dumped as `!!python/name:module.name ''`; MkDocs writes it bare
+        *(line.removesuffix(" ''") for line in yaml.dump(dict(settings), sort_keys=False).splitlines()),
+    ]
+    return "".join(f"# {line}".rstrip() + "\n" for line in lines) + "\n"
 
 
 # --------------------------------------------------------------------------- the default site
@@ -177,7 +227,7 @@ def default_site_config(
     fail_on: Optional[str] = None,
 ) -> dict[str, Any]:
     """The MkDocs configuration `govsite build` and `serve` use for a repository without one."""
-    plugin: dict[str, Any] = {"repository": str(root.resolve())}
+    plugin: dict[str, Any] = {"repository": str(root.resolve()), "standalone": True}
     if config_file is not None:
         plugin["config_file"] = str(Path(config_file).resolve())
     if fail_on is not None:
@@ -199,9 +249,15 @@ def default_site_config(
         },
         "plugins": ["search", "tags", {PLUGIN_NAME: plugin}],
         "markdown_extensions": markdown_extensions(),
-        "exclude_docs": adr_sources_in_docs(root, docs_dir, config),
+        "exclude_docs": "\n".join(
+            [*OTHER_SITE_CONFIGURATION, adr_sources_in_docs(root, docs_dir, config)]
+        ),
         **({"site_url": config.site_url} if config.site_url else {}),  # sitemap, canonical links
     }
+
+
+#: A docs folder's configuration for its own site builders: not pages of this one.
+OTHER_SITE_CONFIGURATION = ("mkdocs.yml", "mkdocs.yaml", "mkdocs-*.yml", "mkdocs-*.yaml", "mkdocs.*.yml")
 
 
 def adr_sources_in_docs(root: Path, docs_dir: Path, config: Config) -> str:
@@ -246,14 +302,31 @@ def site_config_file(settings: Mapping[str, Any]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def docs_directory(root: Path) -> Iterator[Path]:
-    """The repository's own `docs/` when it has one, else an empty temporary directory."""
-    own = root / "docs"
-    if own.is_dir():
-        yield own
+def docs_directory(root: Path, config: Config) -> Iterator[Path]:
+    """The repository's docs folder when `docs_dir` (or `--with-docs`) asks for it, else an
+    empty temporary one: by default a site holds only what govsite owns, the governance pages
+    and the policy documents it read, never a team's unrelated pages."""
+    if config.docs_dir is not None:
+        yield own_docs_folder(root, config.docs_dir)
         return
     with owned_temporary_directory("govsite-docs-") as tmp:
         yield Path(tmp)
+
+
+def own_docs_folder(root: Path, name: str) -> Path:
+    """`root/name`, which must be a folder of the repository (`ConfigError` otherwise)."""
+    folder = Path(os.path.abspath(root / name))  # as named: the plugin refuses one linked outside
+    if not folder.is_relative_to(os.path.abspath(root)):
+        raise ConfigError(
+            f"docs_dir '{name}' lies outside the repository {root}; only the repository's own "
+            "folders are published"
+        )
+    if not folder.is_dir():
+        raise ConfigError(
+            f"docs_dir '{name}': no such folder in {root} (it names the docs published with "
+            "the governance pages; leave it unset to publish only those)"
+        )
+    return folder
 
 
 # --------------------------------------------------------------------------- govsite build
@@ -299,7 +372,7 @@ def build_site(
     check_site_dir(root, target, config, config_file=config_file, force=force)
     staging = start_staging(target)
     try:
-        with docs_directory(root) as docs_dir, mkdocs_logging():
+        with docs_directory(root, config) as docs_dir, mkdocs_logging():
             settings = default_site_config(
                 root, docs_dir, staging.path, config, config_file, fail_on
             )
@@ -318,6 +391,8 @@ def build_site(
                 try:
                     build(mkdocs_config)
                 except Abort as exc:
+                    if plugin.configuration_error:
+                        raise SiteBuildError(plugin.configuration_error, True) from None
                     raise SiteBuildError(str(exc) or "MkDocs aborted the build") from None
                 except (OSError, UnicodeError, ValueError, RecursionError) as exc:
                     # a page MkDocs itself cannot read (MkDocs logs which one just before)

@@ -1,7 +1,8 @@
 """SVG charts drawn at build time, so the dashboard needs no chart script and makes no request.
 
 Each chart is one `<svg role="img">` element with a `<title>` and a `<desc>` that states the
-data in words (screen readers, and readers without SVG, get the numbers). Every text in a chart
+data in words (screen readers, and readers without SVG, get the numbers), and the same title
+and its axis labels written visibly. Every text in a chart
 goes through `html_text`, so a label taken from the repository cannot become markup. Colours
 use the site's CSS variables with a fixed fallback, and text uses `currentColor`, so both light
 and dark schemes work.
@@ -29,7 +30,12 @@ class Bar:
     fill: str = DEFAULT_FILL
 
 
+TITLE_HEIGHT = 28  # the visible title above every chart
+
+
 def _open(chart_id: str, title: str, description: str, width: int, height: int) -> list[str]:
+    """The `<svg>` element with its accessible title and description, and the same title
+    written visibly at the top (a chart without one is a picture nobody can name)."""
     ident = html_attr(chart_id)
     return [
         f'<svg xmlns="{SVG_NS}" class="govsite-chart" role="img" width="{width}" height="{height}"'
@@ -37,6 +43,8 @@ def _open(chart_id: str, title: str, description: str, width: int, height: int) 
         f' aria-labelledby="{ident}-title {ident}-desc">',
         f'<title id="{ident}-title">{html_text(title)}</title>',
         f'<desc id="{ident}-desc">{html_text(description)}</desc>',
+        f'<text class="govsite-chart-title" x="0" y="17" font-size="14" font-weight="700"'
+        f' fill="currentColor" aria-hidden="true">{html_text(title)}</text>',
     ]
 
 
@@ -46,18 +54,42 @@ def _describe(bars: Sequence[Bar], unit: str) -> str:
     return "; ".join(f"{bar.label}: {bar.value}" for bar in bars) + "."
 
 
-def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], unit: str = "items") -> str:
-    """A vertical bar chart, one bar per entry, its value written above it."""
-    bar_width, gap, plot, top, bottom, left = 44, 14, 150, 22, 34, 10
-    width = max(200, left * 2 + len(bars) * (bar_width + gap))
+def bar_chart(
+    chart_id: str,
+    title: str,
+    bars: Sequence[Bar],
+    unit: str = "items",
+    x_label: str = "",
+) -> str:
+    """A vertical bar chart, one bar per entry, its value written above it; the y axis is
+    labelled with `unit` and the x axis with `x_label`."""
+    bar_width, gap, plot, bottom, axis = 44, 14, 150, 52, 26
+    top = TITLE_HEIGHT + 18
+    left = axis + 6
+    width = max(240, left + 10 + len(bars) * (bar_width + gap))
     height = top + plot + bottom
     peak = max((bar.value for bar in bars), default=0) or 1
     parts = _open(chart_id, title, _describe(bars, unit), width, height)
     baseline = top + plot
     parts.append(
-        f'<line x1="{left}" y1="{baseline}" x2="{width - left}" y2="{baseline}"'
+        f'<line x1="{left}" y1="{baseline}" x2="{width - 4}" y2="{baseline}"'
         ' stroke="currentColor" stroke-opacity="0.4" />'
     )
+    parts.append(
+        f'<line x1="{left}" y1="{top - 8}" x2="{left}" y2="{baseline}"'
+        ' stroke="currentColor" stroke-opacity="0.4" />'
+    )
+    parts.append(
+        f'<text class="govsite-axis-label" transform="translate(14 {top + plot // 2}) rotate(-90)"'
+        f' text-anchor="middle" font-size="12" fill="currentColor" aria-hidden="true">'
+        f"{html_text(unit.capitalize())}</text>"
+    )
+    if x_label:
+        parts.append(
+            f'<text class="govsite-axis-label" x="{left + (width - left) // 2}" y="{height - 6}"'
+            f' text-anchor="middle" font-size="12" fill="currentColor" aria-hidden="true">'
+            f"{html_text(x_label)}</text>"
+        )
     for index, bar in enumerate(bars):
         x = left + gap // 2 + index * (bar_width + gap)
         size = round(plot * bar.value / peak)
@@ -76,8 +108,8 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], unit: str = "items
         )
     if not bars:
         parts.append(
-            f'<text x="{width // 2}" y="{top + plot // 2}" text-anchor="middle" font-size="13"'
-            f' fill="currentColor">{html_text(f"No {unit} yet")}</text>'
+            f'<text x="{left + (width - left) // 2}" y="{top + plot // 2}" text-anchor="middle"'
+            f' font-size="13" fill="currentColor">{html_text(f"No {unit} yet")}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts)
@@ -91,9 +123,10 @@ def donut_chart(
     The ring is a circle of circumference 100 whose dash pattern draws each share, which needs
     no path arithmetic.
     """
-    width, height, radius = 320, 170, 15.91549430918954
+    width, height, radius = 320, 170 + TITLE_HEIGHT, 15.91549430918954
     total = sum(p.value for p in parts_)
     svg = _open(chart_id, title, _describe(parts_, "items"), width, height)
+    svg.append(f'<g transform="translate(0 {TITLE_HEIGHT})">')
     svg.append('<g transform="translate(85 85) scale(4.4)">')
     svg.append(
         f'<circle r="{radius:.4f}" fill="none" stroke-width="6" style="stroke:{NEUTRAL}"'
@@ -123,6 +156,7 @@ def donut_chart(
             f'<text x="200" y="{y}" font-size="13" fill="currentColor">'
             f"{html_text(f'{part.label}: {part.value}')}</text>"
         )
+    svg.append("</g>")
     svg.append("</svg>")
     return "\n".join(svg)
 

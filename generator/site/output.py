@@ -283,6 +283,7 @@ def start_staging(target: Path) -> Owned:
         remove_stale(parent, (staging_prefix(target), retired_prefix(target)))
         remove_stale(Path(tempfile.gettempdir()), TEMPORARY_PREFIXES)
         staging = make_owned(staging_prefix(target), parent)
+        os.chmod(staging.path, published_folder_mode())
     except OSError as exc:
         raise SiteDirError(
             f"cannot write the site folder {target}: cannot create files in {parent} "
@@ -294,6 +295,17 @@ def start_staging(target: Path) -> Owned:
         staging.remove()
         raise
     return staging
+
+
+def published_folder_mode() -> int:
+    """0755 under the usual 022 umask: the mode `mkdir` gives, not `mkdtemp`'s private 0700.
+
+    The staging folder becomes the site's root, and a web server running as another user
+    answers 403 for a folder only its owner can enter.
+    """
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
 
 
 def swap_in(staging: Owned, target: Path) -> None:

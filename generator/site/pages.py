@@ -32,7 +32,7 @@ from .review import pack_for
 from ..rules.safety import RECIPES
 
 MAX_SOURCE_CHARS = 400_000  # a larger migration file is shown truncated
-MAX_CHART_QUARTERS = 24
+MAX_CHART_QUARTERS = 24  # more quarters than this are charted per year
 MAX_LISTED = 50  # heads, merges and the like listed on the graph page
 
 
@@ -119,6 +119,7 @@ def environment() -> jinja2.Environment:
         commit_line=commit_line,
         review_uri=review_uri,
         migration_heading=migration_heading,
+        admonition_kind=admonition_kind,
     )
     return env
 
@@ -129,6 +130,19 @@ def risk_badge(risk: Optional[str]) -> str:
     if value in RISK_ORDER:
         return f'<span class="govsite-badge govsite-risk-{value.lower()}">{value}</span>'
     return markup.md_text(value) or markup.EMPTY
+
+
+def admonition_kind(findings: list[Finding], *rules: str, mentioning: str = "") -> str:
+    """The admonition for what `rules` flag (in findings whose message names `mentioning`),
+    coloured by severity after configuration: red "failure" only for an open error, "warning"
+    for a warning, else "note" (a rule downgraded or switched off never shows red)."""
+    severities = {
+        f.severity.value for f in findings
+        if f.rule in rules and not f.suppressed and mentioning in f.message
+    }
+    if "error" in severities:
+        return "failure"
+    return "warning" if severities else "note"
 
 
 def day(value: Any) -> str:
@@ -200,9 +214,16 @@ class _Renderer:
         checked = len(facts.checked)
         compliant = sum(1 for m in facts.checked if facts.compliant(m))
         percent = f"{100.0 * compliant / checked:.1f} %" if checked else markup.EMPTY
+        period, periods = self._period_bars()
         charts = [
-            bar_chart("govsite-risk", "Migrations by declared risk level", self._risk_bars(), "migrations"),
-            bar_chart("govsite-quarters", "Migrations per quarter", self._quarter_bars(), "migrations"),
+            bar_chart(
+                "govsite-risk", "Migrations by declared risk level", self._risk_bars(),
+                "migrations", "Declared risk level",
+            ),
+            bar_chart(
+                "govsite-quarters", f"Migrations per {period}", periods, "migrations",
+                period.capitalize(),
+            ),
             donut_chart(
                 "govsite-compliance",
                 "Compliance of migrations",
@@ -236,10 +257,25 @@ class _Renderer:
         order = [*RISK_ORDER, "Other", UNKNOWN_RISK]
         return [Bar(r, counts[r], risk_fill(r)) for r in order if r in counts]
 
-    def _quarter_bars(self) -> list[Bar]:
-        by_quarter = self.facts.migrations_by_quarter
-        quarters = sorted(by_quarter)[-MAX_CHART_QUARTERS:]
-        return [Bar(q, len(by_quarter[q])) for q in quarters]
+    def _period_bars(self) -> tuple[str, list[Bar]]:
+        """Migrations per quarter over the whole history, empty quarters included; per year
+        when that would be more than `MAX_CHART_QUARTERS` bars."""
+        counts = {q: len(ms) for q, ms in self.facts.migrations_by_quarter.items()}
+        if not counts:
+            return "quarter", []
+        first, last = min(counts), max(counts)
+        quarters = [
+            f"{year}Q{q}"
+            for year in range(int(first[:4]), int(last[:4]) + 1)
+            for q in range(1, 5)
+            if first <= f"{year}Q{q}" <= last
+        ]
+        if len(quarters) <= MAX_CHART_QUARTERS:
+            return "quarter", [Bar(q, counts.get(q, 0)) for q in quarters]
+        years: dict[str, int] = {str(y): 0 for y in range(int(first[:4]), int(last[:4]) + 1)}
+        for quarter, count in counts.items():
+            years[quarter[:4]] += count
+        return "year", [Bar(year, count) for year, count in years.items()]
 
     # ----------------------------------------------------------------- migrations
 

@@ -17,8 +17,9 @@ the build with every failing finding listed, and adds the pages in memory (nothi
 into `docs/`). Only index-level pages go into the navigation: a nav listing every migration is
 rendered into every page and would make the site quadratic in size.
 
-The site is self-contained: the mermaid and tablesort bundles installed by
-`scripts/setup_assets.sh` are served from the site itself, so no page fetches a script from a CDN.
+The site is self-contained: the mermaid and tablesort bundles (carried by the wheel, or installed
+in a checkout by `scripts/setup_assets.sh`) are served from the site itself, so no page fetches a
+script from a CDN.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import logging
 import os
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 from urllib.parse import unquote
@@ -47,14 +47,11 @@ from ..model import History
 from ..paths import inside
 from . import markup
 from .build import Analysis, analyse, failure_message, resolve_config
+from .front_end import OWN_ASSETS, SCRIPTS, STYLESHEETS, locate_assets, vendor_directory  # noqa: F401
 from .output import static_prefix, tally_text
 
 log = logging.getLogger("mkdocs.plugins.governance")
 
-OWN_ASSETS = Path(__file__).resolve().parent / "assets"
-CHECKOUT = Path(__file__).resolve().parents[2]
-VENDOR_SUBDIR = Path(".cache") / "npm"
-SITE_ASSETS = "assets/govsite"
 MIKE_VERSION_VARIABLE = "MIKE_DOCS_VERSION"  # set by `mike deploy` while it builds a version
 
 
@@ -65,6 +62,10 @@ class _PluginOptions(base.Config):
     config_file = c.Optional(c.Type(str))
     nav_section = c.Type(str, default="Governance")
     home = c.Type(bool, default=True)
+    # set by `govsite build` and `serve`: the site is govsite's own, so the plugin publishes the
+    # policy documents and makes the whole navigation (governance pages, policy documents, then
+    # the docs folder's pages)
+    standalone = c.Type(bool, default=False)
 
 
 #: The govsite.toml keys, accepted as plugin options with the same names and meanings.
@@ -98,28 +99,6 @@ GovernanceConfig = type(
 )
 
 
-@dataclass(frozen=True)
-class Asset:
-    """A file the site serves under `assets/govsite/`; `vendor` ones come from npm at set-up."""
-
-    name: str  # path below the asset directory, also the served name
-    vendor: bool
-    purpose: str  # what a reader loses when it is missing
-
-    @property
-    def uri(self) -> str:
-        return f"{SITE_ASSETS}/{self.name}"
-
-
-SCRIPTS = (
-    Asset("mermaid/mermaid.min.js", True, "diagrams will not render offline (mermaid)"),
-    Asset("tablesort/tablesort.min.js", True, "tables will not be sortable (tablesort)"),
-    Asset("tablesort/tablesort.number.min.js", True, "numeric columns will sort as text"),
-    Asset("tablesort-init.js", False, ""),
-)
-STYLESHEETS = (Asset("govsite.css", False, ""),)
-
-
 class GovernancePlugin(BasePlugin[GovernanceConfig]):
     """Check the repository, fail on findings, and publish the governance pages."""
 
@@ -136,6 +115,7 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         self.pinned_date = False
         self.site_name = ""  # as written; the theme gets an HTML-escaped copy
         self.shared: Optional[SharedRenders] = None  # set by a versioned build: pages it shares
+        self.configuration_error: Optional[str] = None  # a page the theme cannot serve
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup also keeps this instance across `mkdocs serve` rebuilds.
@@ -171,6 +151,9 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             log.warning(message)  # under serve the site stays up while it is fixed
         for page in analysis.pages:
             self._add(files, config, page.uri, content=page.content, in_nav=page.in_nav)
+        if self.config.standalone:
+            policies = self._add_policy_documents(files, config)
+            config.nav = site_nav(analysis, policies, files)
         if self.config.home and not _has_home_page(files):
             self._add(files, config, "index.md", content=home_page(self.site_name, analysis))
         for uri, source in self.assets.items():
@@ -194,7 +177,27 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
             for key in ("title", "description"):
                 if isinstance(page.meta.get(key), str):
                     page.meta[key] = markup.safe_title(page.meta[key])
+            self._check_template(page, config)
         return markdown
+
+    def _check_template(self, page, config) -> None:
+        """A page asking for a template the theme lacks (one from a team's own `custom_dir`)
+        would stop the build with a bare `TemplateNotFound`; name the page instead."""
+        from jinja2 import TemplateNotFound
+
+        name = page.meta.get("template")
+        if name is None:
+            return
+        try:
+            config.theme.get_env().get_template(str(name))
+        except TemplateNotFound:
+            self.configuration_error = (
+                f"{page.file.abs_src_path or page.file.src_uri}: front matter 'template: {name}' "
+                f"names a template the '{config.theme.name}' theme does not have (a theme "
+                "override of the docs' own site); remove the key, or build those docs with "
+                "their own mkdocs.yml"
+            )
+            raise PluginError(f"governance: {self.configuration_error}") from None
 
     def on_page_content(self, html: str, *, page, config, files) -> str:
         """The repository's own pages (policy documents, runbooks) are sanitised like ADR text;
@@ -325,19 +328,30 @@ class GovernancePlugin(BasePlugin[GovernanceConfig]):
         inclusion = InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV
         files.append(File.generated(config, uri, content=content, inclusion=inclusion))
 
+    def _add_policy_documents(self, files: Files, config) -> list[File]:
+        """The policy documents read, as pages at their paths in the repository, so the links
+        between them resolve; those a published docs folder holds are there already."""
+        docs = Path(os.path.abspath(config.docs_dir))
+        pages = []
+        for document in sorted(self.analysis.repo.policies, key=lambda d: d.path):
+            source = Path(os.path.abspath(self.root / document.path))
+            published = _within(source, docs) and files.get_file_from_path(
+                source.relative_to(docs).as_posix()
+            )
+            if published:
+                pages.append(published)
+            elif files.get_file_from_path(document.path) is None and source.is_file() \
+                    and inside(self.root, source):
+                file = File(document.path, str(self.root), config.site_dir, config.use_directory_urls)
+                files.append(file)
+                pages.append(file)
+        return pages
+
     def _locate_assets(self, config) -> dict[str, Path]:
-        vendor = vendor_directory(_config_dir(config) if config.config_file_path else None)
-        found: dict[str, Path] = {}
-        for asset in STYLESHEETS + SCRIPTS:
-            source = (vendor / asset.name) if asset.vendor and vendor else OWN_ASSETS / asset.name
-            if source.is_file():
-                found[asset.uri] = source
-            elif asset.vendor:
-                log.warning(
-                    "governance: %s not installed (run scripts/setup_assets.sh): %s",
-                    asset.name, asset.purpose,
-                )
-        return found
+        return locate_assets(
+            _config_dir(config) if config.config_file_path else None,
+            lambda message: log.warning("governance: %s", message),
+        )
 
 
 def _select_versions_under_mike(config) -> None:
@@ -386,20 +400,6 @@ def _config_dir(config) -> Path:
     return Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
 
 
-def vendor_directory(config_dir: Optional[Path]) -> Optional[Path]:
-    """Where `scripts/setup_assets.sh` put the npm packages.
-
-    `$GOVSITE_VENDOR_DIR` when set (and then only there), else `.cache/npm` beside mkdocs.yml,
-    else `.cache/npm` in the govsite checkout itself.
-    """
-    explicit = os.environ.get("GOVSITE_VENDOR_DIR")
-    if explicit:
-        return Path(explicit)
-    candidates = [config_dir / VENDOR_SUBDIR] if config_dir is not None else []
-    candidates.append(CHECKOUT / VENDOR_SUBDIR)
-    return next((candidate for candidate in candidates if candidate.is_dir()), None)
-
-
 def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
     """The inputs `mkdocs serve` must rebuild on: migration folders, ADRs, register, policies.
 
@@ -421,6 +421,42 @@ def watched_paths(root: Path, analysis: Analysis, site_dir: Path) -> list[Path]:
             continue  # already watched through its directory (sorted: parents come first)
         keep.append(path)
     return keep
+
+
+def site_nav(analysis: Analysis, policies: list[File], files: Files) -> list:
+    """The navigation of a site govsite owns: the governance index pages in their one reading
+    order (`pages.INDEX_PAGES`), the policy documents, then the docs' own pages.
+
+    Pages of the repository are listed without titles: MkDocs takes each from the page, through
+    the same escaping as everywhere else (the theme inserts a nav title as HTML).
+    """
+    nav = list(_section_entries(list(analysis.nav)))
+    nav += [file.src_uri for file in policies]
+    listed = {file.src_uri for file in policies}
+    own = sorted(
+        f.src_uri for f in files.documentation_pages()
+        if f.generated_by is None and f.src_uri not in listed
+    )
+    if own:
+        nav.append({"Documentation": _folder_nav(own)})
+    return nav
+
+
+def _folder_nav(uris: list[str], prefix: str = "") -> list:
+    """Pages grouped by folder (titled by its name), a folder's `index.md` first."""
+    pages: list = []
+    folders: dict[str, list[str]] = {}
+    for uri in uris:
+        head, _, rest = uri.partition("/")
+        if rest:
+            folders.setdefault(head, []).append(rest)
+        else:
+            pages.append(prefix + uri)
+    pages.sort(key=lambda uri: (not uri.endswith("index.md"), uri))
+    for folder, inner in sorted(folders.items()):
+        title = markup.safe_title(folder.replace("-", " ").replace("_", " ").capitalize())
+        pages.append({title: _folder_nav(inner, f"{prefix}{folder}/")})
+    return pages
 
 
 def _section_entries(fragment: list) -> list:
