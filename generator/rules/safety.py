@@ -14,7 +14,6 @@ from typing import Iterable, Iterator
 
 from ..model import Finding, Location
 from .base import Context, rule
-from .helpers import safety_issues
 
 RECIPES = {
     "GOV611": "Add the column as nullable (or with a constant server default), backfill it in batches, "
@@ -37,10 +36,9 @@ RECIPES = {
 
 
 def _report(ctx: Context, code: str) -> Iterator[Finding]:
-    for migration in ctx.repo.migrations:
-        for issue in safety_issues(migration, (code,)):
-            op = issue.op
-            yield ctx.finding(code, Location(migration.path, op.line, op.column), issue.message)
+    for migration, issue in ctx.safety_issues.get(code, ()):
+        op = issue.op
+        yield ctx.finding(code, Location(migration.path, op.line, op.column), issue.message)
 
 
 # --------------------------------------------------------------------------- the rules
