@@ -14,6 +14,7 @@ import bisect
 import math
 import posixpath
 import re
+import weakref
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 from ..config import Config
@@ -230,7 +231,7 @@ class _MigrationIndex:
     """
 
     def __init__(self, migration: Migration):
-        self.migration = migration
+        self.safety: Optional[list["SafetyIssue"]] = None  # the safety gate's decisions, once asked
         self.positions: dict[int, int] = {}
         # key -> (dialects, table) -> [first position, last position]
         self.created: dict[tuple, dict[tuple, list[int]]] = {}
@@ -245,18 +246,19 @@ class _MigrationIndex:
         self.bypass_lines = sorted(self.bypass_at)
 
 
-_INDEX_CACHE: dict[int, _MigrationIndex] = {}
-_INDEX_CACHE_SIZE = 64
+# id(migration) -> (a weak reference to it, its index). An entry lives as long as its migration:
+# every rule of a run finds the index built by the first, and nothing outlives the repository.
+_INDEX_CACHE: dict[int, tuple[weakref.ref, _MigrationIndex]] = {}
 
 
 def _index(migration: Migration) -> _MigrationIndex:
-    """The index of `migration`, memoised by identity for the most recent few migrations."""
-    cached = _INDEX_CACHE.get(id(migration))
-    if cached is not None and cached.migration is migration:
-        return cached
-    if len(_INDEX_CACHE) >= _INDEX_CACHE_SIZE:
-        _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)))
-    index = _INDEX_CACHE[id(migration)] = _MigrationIndex(migration)
+    """The index of `migration`, built once while the migration exists."""
+    key = id(migration)
+    cached = _INDEX_CACHE.get(key)
+    if cached is not None and cached[0]() is migration:
+        return cached[1]
+    index = _MigrationIndex(migration)
+    _INDEX_CACHE[key] = (weakref.ref(migration, lambda _, key=key: _INDEX_CACHE.pop(key, None)), index)
     return index
 
 
@@ -443,7 +445,17 @@ class _Earlier:
 
 
 def safety_issues(migration: Migration, codes: Iterable[str] = SAFETY_CODES) -> list[SafetyIssue]:
-    """The safety gate's decisions on `migration`'s upgrade, in source order."""
+    """The safety gate's decisions on `migration`'s upgrade, in source order (made once per
+    migration: the eight rules and the risk rule read the same ones)."""
+    if codes is SAFETY_CODES:
+        index = _index(migration)
+        if index.safety is None:
+            index.safety = _decide(migration, SAFETY_CODES)
+        return index.safety
+    return _decide(migration, codes)
+
+
+def _decide(migration: Migration, codes: Iterable[str]) -> list[SafetyIssue]:
     checks = [(code, CHECKS[code]) for code in codes]
     issues = []
     earlier = _Earlier()

@@ -118,17 +118,25 @@ class _Walk:
 
     ini_files: tuple[str, ...]  # alembic.ini, and other .ini files naming a script_location
     pyprojects: tuple[str, ...]
-    revision_files: tuple[str, ...]  # .py files assigning revision and down_revision
+    python_files: tuple[str, ...]
     truncated: bool
+
+    def revision_files(self, root: Path, known: frozenset[str] = frozenset()) -> Iterator[str]:
+        """The `.py` files that assign `revision` and `down_revision`, besides those `known` to
+        be revision files already: the files an environment reads are not opened twice."""
+        for rel in self.python_files:
+            if rel not in known and _assigns_revision(root, rel):
+                yield rel
 
 
 def _walk(root: Path) -> _Walk:
     """One walk of the repository's own folders (not virtualenvs, dependencies, build output
-    or hidden folders; never through a symlinked folder), with a cheap text check of each `.py`
-    file: a byte search first, a module-level regular expression only on the few that pass."""
+    or hidden folders; never through a symlinked folder). `.py` files are only listed here;
+    `_Walk.revision_files` reads them when asked (a byte search first, a module-level regular
+    expression only on the few that pass)."""
     ini_files: list[str] = []
     pyprojects: list[str] = []
-    revisions: list[str] = []
+    python: list[str] = []
     stack, walked = [""], 0
     while stack and walked < MAX_WALKED_FOLDERS:
         folder = stack.pop()
@@ -139,14 +147,13 @@ def _walk(root: Path) -> _Walk:
         for name in files:
             rel = f"{folder}/{name}" if folder else name
             if name.endswith(".py"):
-                if _assigns_revision(root, rel):
-                    revisions.append(rel)
+                python.append(rel)
             elif name == "pyproject.toml":
                 pyprojects.append(rel)
             elif name.endswith(".ini") and (name == "alembic.ini" or _names_script_location(root, rel)):
                 ini_files.append(rel)
         stack.extend(f"{folder}/{name}" if folder else name for name in reversed(folders))
-    return _Walk(tuple(sorted(ini_files)), tuple(sorted(pyprojects)), tuple(sorted(revisions)), bool(stack))
+    return _Walk(tuple(sorted(ini_files)), tuple(sorted(pyprojects)), tuple(sorted(python)), bool(stack))
 
 
 def _listing(root: Path, folder: str) -> tuple[list[str], list[str]]:
@@ -423,7 +430,7 @@ def _content_environments(root: Path, walk: _Walk) -> list[MigrationEnvironment]
     named `versions` above such files is one (read recursively when files sit in its
     sub-folders), else each folder holding them."""
     groups: dict[str, bool] = {}
-    for rel in walk.revision_files:
+    for rel in walk.revision_files(root):
         folder = posixpath.dirname(rel)
         top = _versions_ancestor(folder)
         groups[top] = groups.get(top, False) or top != folder
@@ -506,7 +513,7 @@ def _unreached(root: Path, walk: _Walk, environments, read: set[str], config: Co
     that would read it."""
     stray: dict[str, list[str]] = {}
     real: Optional[set[str]] = None
-    for rel in walk.revision_files:
+    for rel in walk.revision_files(root, frozenset(read)):
         if rel not in read:
             real = real if real is not None else {os.path.realpath(root / r) for r in read}
             if os.path.realpath(root / rel) in real:
