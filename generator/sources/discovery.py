@@ -64,6 +64,7 @@ class MigrationEnvironment:
 class Discovery:
     environments: tuple[MigrationEnvironment, ...]
     findings: tuple[Finding, ...]  # GOV805 / GOV806, and GOV802 for unreadable configuration
+    files: tuple[tuple[str, ...], ...]  # each environment's revision files, in its order
 
 
 def discover(root: Path, config: Config) -> Discovery:
@@ -79,11 +80,12 @@ def discover(root: Path, config: Config) -> Discovery:
             environments = _content_environments(root, walk)
     environments = _named(environments)
     environments = [_with_dialect(env, config) for env in environments]
-    read = {rel for env in environments for rel in environment_files(root, env)}
+    files = tuple(tuple(environment_files(root, env)) for env in environments)
+    read = {rel for listed in files for rel in listed}
     findings += _unreached(root, walk, environments, read, config)
     if not read and config.expect_migrations:
         findings.append(_nothing_found(root, environments, walk, config))
-    return Discovery(tuple(environments), tuple(findings))
+    return Discovery(tuple(environments), tuple(findings), files)
 
 
 def environment_files(root: Path, environment: MigrationEnvironment) -> list[str]:

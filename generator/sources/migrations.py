@@ -39,7 +39,7 @@ from ..model import (
 )
 from ..catalog import finding
 from .children import tie_to_parent
-from .discovery import discover, environment_dialect, environment_files
+from .discovery import discover, environment_dialect
 from .files import decode, read_bytes
 from .header import (
     alembic_message,
@@ -90,10 +90,10 @@ def read_migrations(
     found = discover(root, config)
     migrations: list[Migration] = []
     findings: list[Finding] = list(found.findings)
-    for environment in found.environments:
+    for environment, files in zip(found.environments, found.files):
         dialect = environment_dialect(environment, config)
         settings = config if dialect == config.sql_dialect else replace(config, sql_dialect=dialect)
-        read, problems = _read_files(root, environment_files(root, environment), settings, cache, jobs)
+        read, problems = _read_files(root, list(files), settings, cache, jobs)
         if environment.name:
             read = [replace(m, environment=environment.name) for m in read]
         migrations += read
@@ -140,7 +140,7 @@ def _key(rel: str, digest: str, fingerprint: str) -> str:
 def migration_files(root: Path, config: Config) -> tuple[list[str], list[Finding]]:
     """Every revision file of every migration environment, and what discovery reported."""
     found = discover(root, config)
-    files = sorted({rel for env in found.environments for rel in environment_files(root, env)})
+    files = sorted({rel for listed in found.files for rel in listed})
     return files, list(found.findings)
 
 
