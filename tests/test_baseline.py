@@ -258,6 +258,32 @@ def test_legacy_until_accepts_a_unique_prefix_of_a_revision(make_repo):
     assert validate_json(root)[0] == 0
 
 
+def test_legacy_until_cuts_off_each_migration_environment_of_a_monorepo_on_its_own(make_repo):
+    """Two services reuse the revision ids `a1`, `b2`; `legacy_until = "a1"` makes each
+    service's own `a1` legacy and leaves both `b2` checked. One graph over both would mix them
+    up (b2 of one service would look like a child of the other's a1)."""
+    from conftest import migration
+
+    files = {"govsite.toml": 'legacy_until = ["a1", "c3"]\n'}
+    for service in ("billing", "users"):
+        files[f"services/{service}/alembic.ini"] = "[alembic]\nscript_location = alembic\n"
+        files[f"services/{service}/alembic/versions/a1.py"] = migration("a1", header="")
+        files[f"services/{service}/alembic/versions/b2.py"] = migration("b2", "a1", header="")
+    files["services/users/alembic/versions/c3.py"] = migration("c3", "b2", header="")
+    root = make_repo(files)
+    code, report = validate_json(root)
+    assert code == 1
+    open_paths = {f["path"] for f in report["findings"]}
+    assert open_paths == {"services/billing/alembic/versions/b2.py"}
+    legacy = {f["path"] for f in report["suppressed"] if f["suppression"]["kind"] == "legacy"}
+    assert legacy == {
+        "services/billing/alembic/versions/a1.py",
+        "services/users/alembic/versions/a1.py",
+        "services/users/alembic/versions/b2.py",
+        "services/users/alembic/versions/c3.py",
+    }
+
+
 def test_legacy_until_naming_an_unknown_revision_is_a_configuration_error(make_repo):
     root = make_repo({**legacy_files(3), "govsite.toml": 'legacy_until = "deadbeef"\n'})
     for command in (("validate", "--no-history"), ("baseline",), ("review", "--quarter", "2020Q1")):
