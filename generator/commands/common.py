@@ -43,6 +43,17 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """--format and --output of the commands that print findings (validate, drift)."""
+    from ..report import FORMATS
+
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument(
+        "--output", metavar="FILE", type=Path, default=None,
+        help="write the report to FILE instead of standard output",
+    )
+
+
 def add_fail_on_option(parser: argparse.ArgumentParser, fails: str = "run") -> None:
     parser.add_argument(
         "--fail-on", choices=[s.value for s in Severity], default=None,

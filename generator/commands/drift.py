@@ -19,6 +19,7 @@ from .common import (
     CommandError,
     add_config_option,
     add_fail_on_option,
+    add_report_options,
     add_repository_argument,
     emit,
     repository_root,
@@ -49,8 +50,6 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..report import FORMATS
-
     add_repository_argument(parser, "whose migrations and register to use")
     add_database_options(parser)
     expected = parser.add_mutually_exclusive_group()
@@ -63,11 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="compare with a database migrated to head instead; the committed snapshot is then "
         "checked against it too (GOV703)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
-    parser.add_argument(
-        "--output", metavar="FILE", type=Path, default=None,
-        help="write the report to FILE instead of standard output",
-    )
+    add_report_options(parser)
     add_fail_on_option(parser)
     add_config_option(parser)
 

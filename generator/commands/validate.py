@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 from ..config import load_config
 from ..model import Severity
@@ -14,6 +13,7 @@ from .common import (
     EXIT_OK,
     add_config_option,
     add_fail_on_option,
+    add_report_options,
     add_repository_argument,
     emit,
     repository_root,
@@ -50,18 +50,10 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..report import FORMATS
-
     add_repository_argument(parser, "to check")
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="report format (default: text)"
-    )
+    add_report_options(parser)
     add_fail_on_option(parser)
     add_config_option(parser)
-    parser.add_argument(
-        "--output", metavar="FILE", type=Path, default=None,
-        help="write the report to FILE instead of standard output",
-    )
     parser.add_argument(
         "--no-history", action="store_true",
         help="do not read git history (faster, but GOV403 needs commit times and is skipped)",

@@ -15,6 +15,7 @@ import math
 import posixpath
 import re
 import weakref
+from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence
 
 from ..config import Config
@@ -417,6 +418,21 @@ class MigrationLinks:
             for migration in self.named_by(ref):
                 linked[id(migration)] = migration
         return sorted(linked.values(), key=lambda m: m.path)
+
+
+# --------------------------------------------------------------------------- times
+
+
+def as_utc(when: Optional[datetime]) -> Optional[datetime]:
+    """Times without a zone are read as UTC, as the exceptions register's headings are."""
+    if when is None or when.tzinfo is not None:
+        return when
+    return when.replace(tzinfo=timezone.utc)
+
+
+def utc_stamp(when: datetime) -> str:
+    """`2026-04-02T10:30:00Z`: the form findings give a time in."""
+    return as_utc(when).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- safety gate (policy 6)

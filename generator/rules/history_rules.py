@@ -6,11 +6,12 @@ repository's git history; it registers after that module so its documentation is
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable, Optional, Sequence
 
 from ..model import EmergencyRecord, Finding, History, Location, Migration
 from .base import Context, rule
+from .helpers import as_utc, utc_stamp
 
 LIMIT = timedelta(hours=24)
 _USABLE_HISTORY = ("ok", "shallow")
@@ -85,7 +86,7 @@ def late_migration(
     None when the record was on time, has no time, is linked to nothing, or when any linked
     migration's commit is unknown (it may be the one that was on time).
     """
-    changed_at = _aware(record.changed_at)
+    changed_at = as_utc(record.changed_at)
     if changed_at is None:
         return None
     landed = []
@@ -101,26 +102,15 @@ def late_migration(
 
 
 def _message(record: EmergencyRecord, migration: Migration, committed: datetime) -> str:
-    changed_at = _aware(record.changed_at)
+    changed_at = as_utc(record.changed_at)
     hours = (committed - changed_at).total_seconds() / 3600
     name = migration.migration_id or migration.revision
     named = f" ({name})" if name else ""
     return (
-        f"retroactive migration {migration.path}{named} was committed at {_utc(committed)}, "
-        f"{hours:.1f} hours after the emergency change at {_utc(changed_at)}; "
+        f"retroactive migration {migration.path}{named} was committed at {utc_stamp(committed)}, "
+        f"{hours:.1f} hours after the emergency change at {utc_stamp(changed_at)}; "
         f"policy 4 allows 24 hours"
     )
-
-
-def _aware(when: Optional[datetime]) -> Optional[datetime]:
-    """Times without a zone are read as UTC, as the exceptions register's headings are."""
-    if when is None or when.tzinfo is not None:
-        return when
-    return when.replace(tzinfo=timezone.utc)
-
-
-def _utc(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @rule("GOV808")

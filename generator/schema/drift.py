@@ -21,7 +21,7 @@ from typing import Any, Iterable, Optional, Sequence
 from ..catalog import finding
 from ..graph import RevisionGraph
 from ..model import EmergencyRecord, Finding, Location, Migration, Repository, Severity
-from ..rules.helpers import MigrationLinks
+from ..rules.helpers import MigrationLinks, as_utc, utc_stamp
 from ..rules.history_rules import LIMIT
 from .owners import Owner, Owners, in_revision_order
 from .snapshot import SchemaObject, objects
@@ -177,7 +177,7 @@ class DriftCheck:
                 continue  # closed: its retroactive migration exists
             text = " ".join(x or "" for x in (record.heading, record.incident, record.immediate_action))
             if all(re.search(rf"(?<![\w]){re.escape(n.split('.')[-1])}(?![\w])", text) for n in names if n):
-                changed = _aware(record.changed_at)
+                changed = as_utc(record.changed_at)
                 hours = None if changed is None else (self.now - changed).total_seconds() / 3600
                 return Coverage(record, hours)
         return None
@@ -286,12 +286,5 @@ def _value(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
-def _aware(when: Optional[datetime]) -> Optional[datetime]:
-    if when is None or when.tzinfo is not None:
-        return when
-    return when.replace(tzinfo=timezone.utc)
-
-
 def _utc(when: Optional[datetime]) -> Optional[str]:
-    when = _aware(when)
-    return None if when is None else when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if when is None else utc_stamp(when)

@@ -20,7 +20,6 @@ import concurrent.futures
 import functools
 import io
 import os
-import re
 import tokenize
 from dataclasses import replace
 from pathlib import Path
