@@ -144,3 +144,44 @@ def test_a_migration_without_safety_findings_says_so(make_repo):
     repo, config, findings = read(make_repo, 'op.add_column("events", sa.Column("note", sa.Text()))')
     page = {p.uri: p.content for p in build_pages(repo, findings, config)}["governance/migrations/a1.md"]
     assert "No operation here locks an existing table or breaks running code." in page
+
+
+# --------------------------------------------------------------------------- which checks see an operation
+
+# every kind the readers give an operation, alembic's and the SQL reader's
+_KINDS = sorted({
+    "add_column", "alter_column", "alter_column_type", "add_constraint", "bulk_insert", "create_check_constraint",
+    "create_exclusion_constraint", "create_foreign_key", "create_index", "create_policy", "create_primary_key",
+    "create_table", "create_unique_constraint", "create_view", "delete", "disable_rls", "do_block", "drop_column",
+    "drop_constraint", "drop_index", "drop_policy", "drop_table", "enable_rls", "execute", "insert", "other",
+    "rename_table", "truncate", "update", "validate_constraint", "alter_policy", "drop_type", "drop_function",
+})
+
+
+def _eager(kind: str, sql: bool):
+    """An operation of `kind` with every fact that could make a check speak."""
+    from generator.model import ColumnSpec, ColumnType, Operation, SqlStatement
+
+    statement = SqlStatement(
+        text="x", kind=kind, table="events", target="c", not_null=True, action="set_not_null",
+        constraint_type="unique", new_type="text", volatile_default=True,
+    ) if sql else None
+    return Operation(
+        kind=kind, call="op.x", function="upgrade", line=1, end_line=1, column=1, table="events", target="c",
+        arguments=(("type_", "sa.Integer()"), ("new_column_name", "d"), ("nullable", "False"), ("1", "t2")),
+        sql=statement, columns=(ColumnSpec("c", nullable=False, volatile_default=True),),
+        type_=ColumnType("integer", 4), existing_type=ColumnType("string", 10),
+    )
+
+
+@pytest.mark.parametrize("sql", [False, True])
+@pytest.mark.parametrize("kind", _KINDS)
+def test_a_safety_check_speaks_only_about_the_kinds_it_is_shown(kind, sql):
+    """The gate shows an operation only to the checks listed for its kind: any other check
+    must have nothing to say about it."""
+    from generator.rules.helpers import CHECK_KINDS, CHECKS, _Earlier
+
+    op = _eager(kind, sql)
+    for code, check in CHECKS.items():
+        if kind not in CHECK_KINDS[code]:
+            assert check(op, _Earlier()) is None, (code, kind)

@@ -472,13 +472,15 @@ def safety_issues(migration: Migration, codes: Iterable[str] = SAFETY_CODES) -> 
 
 
 def _decide(migration: Migration, codes: Iterable[str]) -> list[SafetyIssue]:
-    checks = [(code, CHECKS[code]) for code in codes]
+    by_kind = _ALL_CHECKS_BY_KIND if codes is SAFETY_CODES else _checks_by_kind(codes)
     issues = []
     earlier = _Earlier()
     for op in migration.upgrade_operations():
-        if kind_of(op) == "validate_constraint":
+        kind = kind_of(op)
+        if kind == "validate_constraint":
             earlier.validated.add(norm(op.table))
-        if op.dynamic or not _on_existing_table(op, migration):
+        checks = by_kind.get(kind)
+        if not checks or op.dynamic or not _on_existing_table(op, migration):
             continue
         elsewhere = op.dialect is not None and "postgresql" not in op.dialect
         for code, check in checks:
@@ -649,3 +651,27 @@ CHECKS: dict[str, Check] = {
     "GOV617": _unique_under_lock,
     "GOV618": _volatile_default,
 }
+# The operation kinds each check can flag (it returns None for any other kind): an operation
+# is shown only to the checks that can flag it, and one no check can flag costs no lookup.
+CHECK_KINDS: dict[str, frozenset[str]] = {
+    "GOV611": frozenset({"add_column"}),
+    "GOV612": frozenset({"create_index"}),
+    "GOV613": frozenset({"alter_column", "alter_column_type"}),
+    "GOV614": frozenset({"alter_column", "rename_table"}),
+    "GOV615": _VALIDATING | {"add_constraint"},
+    "GOV616": frozenset({"alter_column"}),
+    "GOV617": _INDEXED | {"add_constraint"},
+    "GOV618": frozenset({"add_column"}),
+}
+
+
+def _checks_by_kind(codes: Iterable[str]) -> dict[str, list[tuple[str, Check]]]:
+    """Operation kind -> the (code, check) pairs that can flag it, in the order of `codes`."""
+    by_kind: dict[str, list[tuple[str, Check]]] = {}
+    for code in codes:
+        for kind in CHECK_KINDS[code]:
+            by_kind.setdefault(kind, []).append((code, CHECKS[code]))
+    return by_kind
+
+
+_ALL_CHECKS_BY_KIND = _checks_by_kind(SAFETY_CODES)
