@@ -364,6 +364,33 @@ def test_only_critical_constraints_are_destructive_when_listed():
     assert [o.target for o in destructive_operations(m, config)] == ["fk_events_tenant"]
 
 
+def test_the_destructive_operations_are_found_again_for_other_protected_names_and_a_changed_list():
+    """They are kept per migration and protected names: a caller's change to its list, or
+    other names configured, never alters the next answer."""
+    m = mig(op("drop_index", "events", "ix_events_tenant", line=20), op("drop_index", "events", "ix_other", line=21))
+    first = destructive_operations(m, Config())
+    first.clear()
+    assert len(destructive_operations(m, Config())) == 2
+    assert [o.target for o in destructive_operations(m, Config(p0_indexes=("ix_other",)))] == ["ix_other"]
+    assert [o.target for o in destructive_operations(m, Config(critical_constraints=("x",)))] == [
+        "ix_events_tenant", "ix_other"]
+
+
+@pytest.mark.parametrize("kind", sorted({
+    "alter_column", "alter_column_type", "bulk_insert", "delete", "disable_rls", "do_block", "drop_column",
+    "drop_constraint", "drop_index", "drop_policy", "drop_table", "enable_rls", "execute", "insert", "other",
+    "rename_table", "truncate", "update", "validate_constraint", "alter_policy", "drop_type", "drop_view",
+}))
+def test_kinds_left_out_of_the_creation_index_create_nothing(kind):
+    """The migration index looks for creations only in `_CREATING_KINDS`; every other kind
+    must have none to find."""
+    from generator.rules.helpers import _CREATING_KINDS, _created_keys
+
+    assert kind not in _CREATING_KINDS
+    for operation in (op(kind, "events", "c", **{"1": 'sa.Column("d", sa.Text())'}), sql_op(kind, "X", "events", "c")):
+        assert list(_created_keys(operation)) == []
+
+
 def test_bypass_without_reference_and_without_justification():
     b = bypass(20, "CI:DESTRUCTIVE_OK", adrs=(), tickets=(), justification="")
     m = mig(op("drop_table", "legacy"), bypasses=(b,))

@@ -164,8 +164,13 @@ def is_destructive(op: Operation, migration: Migration, config: Config) -> bool:
 
 
 def destructive_operations(migration: Migration, config: Config) -> list[Operation]:
-    """The destructive operations of `upgrade()`, in source order."""
-    return [o for o in migration.upgrade_operations() if is_destructive(o, migration, config)]
+    """The destructive operations of `upgrade()`, in source order (found once per migration
+    and protected names: the bypass rule, the risk rule and the site ask the same)."""
+    found = _index(migration).destructive
+    protected = (config.critical_constraints, config.p0_indexes)
+    if protected not in found:
+        found[protected] = [o for o in migration.upgrade_operations() if is_destructive(o, migration, config)]
+    return list(found[protected])
 
 
 def _listed(name: Optional[str], configured: tuple[str, ...]) -> bool:
@@ -233,11 +238,15 @@ class _MigrationIndex:
 
     def __init__(self, migration: Migration):
         self.safety: Optional[list["SafetyIssue"]] = None  # the safety gate's decisions, once asked
+        # (critical_constraints, p0_indexes) -> the destructive operations of `upgrade()`
+        self.destructive: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Operation]] = {}
         self.positions: dict[int, int] = {}
         # key -> (dialects, table) -> [first position, last position]
         self.created: dict[tuple, dict[tuple, list[int]]] = {}
         for position, op in enumerate(migration.operations):
             self.positions.setdefault(id(op), position)
+            if kind_of(op) not in _CREATING_KINDS:
+                continue
             for key in _created_keys(op):
                 where = self.created.setdefault(key, {}).setdefault((op.dialect, norm(op.table)), [position, position])
                 where[1] = position
@@ -310,6 +319,12 @@ _DROPPED_OBJECTS = {
     "drop_trigger": "trigger", "drop_type": "type", "drop_schema": "schema",
     "drop_sequence": "sequence", "drop_extension": "extension",
 }
+
+# every kind `_created_keys` finds a creation in
+_CREATING_KINDS = frozenset(
+    {"create_table", "create_view", "add_column", "create_index", "create_policy", *CREATE_CONSTRAINT_KINDS,
+     *_CREATED_OBJECTS}
+)
 
 
 def column_names(op: Operation) -> set[str]:
