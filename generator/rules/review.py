@@ -135,12 +135,12 @@ def _high_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
 
 
 def _medium_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
-    ingestion = {norm(t) for t in config.ingestion_tables}
     yield from _safety_reasons(migration, config)
+    ingestion = {norm(t) for t in config.ingestion_tables} if config.ingestion_tables else None
     for op in migration.upgrade_operations():
         if _adds_foreign_key(op):
             yield op.line, "Medium", f"{describe(op)}, with a foreign key"
-        if kind_of(op) == "create_table" and norm(op.table) in ingestion:
+        if ingestion and kind_of(op) == "create_table" and norm(op.table) in ingestion:
             yield op.line, "Medium", f"{describe(op)}, a table ingestion uses"
 
 
@@ -238,6 +238,8 @@ def risk_understated(ctx: Context) -> Iterable[Finding]:
         declared = level_rank(field.value if field else None)
         if declared is None:
             continue  # missing or invalid values are GOV502 / GOV503
+        if declared == len(LEVELS) - 1:
+            continue  # nothing is above High: no need to work out what the operations imply
         implied, reasons = implied_risk(migration, ctx.config)
         if LEVELS.index(implied) <= declared:
             continue
