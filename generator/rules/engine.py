@@ -44,14 +44,18 @@ def run_rules(repo: Repository, config: Config, *, baseline: bool = True) -> lis
 
 
 def _configured(findings: Iterable[Finding], repo: Repository, config: Config) -> Iterator[Finding]:
+    """Apply severity overrides and disable comments; a finding neither changes is kept as is."""
     suppressions = _suppression_index(repo)
     for f in findings:
         severity = config.severity_for(f.rule, f.severity)
         if severity is None:
             continue
-        f = replace(f, severity=severity)
+        if severity != f.severity:
+            f = replace(f, severity=severity)
         if f.suppression is None:
-            f = replace(f, suppression=_suppression_for(f, suppressions))
+            suppression = _suppression_for(f, suppressions)
+            if suppression is not None:
+                f = replace(f, suppression=suppression)
         yield f
 
 
