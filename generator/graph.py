@@ -57,7 +57,7 @@ class RevisionGraph:
         for m in self.migrations:
             if m.revision:
                 claims.setdefault(m.revision, []).append(m)
-        return {rev: tuple(ms) for rev, ms in sorted(claims.items()) if len(ms) > 1}
+        return {rev: tuple(claims[rev]) for rev in sorted(rev for rev, ms in claims.items() if len(ms) > 1)}
 
     def get(self, revision: str) -> Optional[Migration]:
         return self.by_revision.get(revision)
@@ -77,7 +77,7 @@ class RevisionGraph:
         for rev, m in self.by_revision.items():
             for parent in m.down_revisions:
                 found.setdefault(parent, set()).add(rev)
-        return {parent: tuple(sorted(kids)) for parent, kids in found.items()}
+        return {parent: tuple(sorted(kids)) if len(kids) > 1 else tuple(kids) for parent, kids in found.items()}
 
     # ----------------------------------------------------------------- shape
 
@@ -150,7 +150,27 @@ class RevisionGraph:
         return rev in self.by_revision[rev].down_revisions
 
     def _strongly_connected(self) -> list[list[str]]:
-        return strongly_connected(sorted(self.by_revision), self._known_parents)
+        return strongly_connected(self._not_peeled(), self._known_parents)
+
+    def _not_peeled(self) -> list[str]:
+        """The revisions left, sorted, after peeling off from the bases on every revision whose
+        known parents are all peeled. Every cycle lies among them and a graph without cycles
+        leaves none, so the search for cycles starts only there."""
+        waiting: dict[str, int] = {}  # revision -> known parents not peeled yet
+        peeled = []
+        for rev, m in self.by_revision.items():
+            known = len({p for p in m.down_revisions if p in self.by_revision})
+            if known:
+                waiting[rev] = known
+            else:
+                peeled.append(rev)
+        while peeled:
+            for child in self._children.get(peeled.pop(), ()):
+                waiting[child] -= 1
+                if not waiting[child]:
+                    del waiting[child]
+                    peeled.append(child)
+        return sorted(waiting)
 
     def _known_parents(self, revision: str) -> list[str]:
         return sorted(p for p in self.by_revision[revision].down_revisions if p in self.by_revision)

@@ -673,6 +673,19 @@ def test_graph_cycles_are_sorted_and_found_without_recursion():
     assert found.message.endswith("r00019 and 4980 more")
 
 
+def test_graph_cycles_below_a_chain_above_descendants_and_through_themselves_are_found():
+    """Only revisions that cannot be peeled off from the bases are searched for cycles: a
+    cycle's descendants stay unpeeled but are no cycle, and a parent named twice or missing
+    peels like one named once."""
+    ms = [mig(revision="a", path="a.py"), mig(revision="b", path="b.py", down=("a", "a")),
+          mig(revision="c", path="c.py", down=("b", "e")), mig(revision="d", path="d.py", down=("c",)),
+          mig(revision="e", path="e.py", down=("d", "zz")), mig(revision="f", path="f.py", down=("e",)),
+          mig(revision="g", path="g.py", down=("f", "b")), mig(revision="s", path="s.py", down=("s", "a")),
+          mig(revision="t", path="t.py", down=("s",)), mig(revision="u", path="u.py", down=("zz",))]
+    assert RevisionGraph(ms).cycles == (("c", "d", "e"), ("s",))
+    assert RevisionGraph(ms[:2] + ms[9:]).cycles == ()
+
+
 def test_duplicate_revision_missing_parent_cycle_and_heads():
     ms = (
         mig(revision="a", path="v/a.py"),

@@ -29,11 +29,14 @@ def _at_parent(migration: Migration) -> Location:
 # Alembic reserves these for its own syntax (`head-1`, `branch@head`, `+2`, `a:b` ranges) and
 # refuses a revision id that contains one (`Revision.verify_rev_id`).
 RESERVED_IN_IDS = "@-+:"
+_RESERVED = frozenset(RESERVED_IN_IDS)
 
 
 def _reserved_character_findings(ctx: Context, graph: RevisionGraph) -> Iterable[Finding]:
     for m in graph.migrations:
-        reserved = sorted(set(m.revision or "") & set(RESERVED_IN_IDS))
+        if _RESERVED.isdisjoint(m.revision or ""):
+            continue
+        reserved = sorted(set(m.revision) & _RESERVED)
         if reserved:
             yield ctx.finding(
                 "GOV801",
