@@ -519,6 +519,16 @@ def test_value_outside_allowed_set_and_pattern_keys():
     assert [f.location.line for f in found] == [h.field("RISK_LEVEL").line, h.field("TOUCHES_RLS").line]
 
 
+def test_a_value_is_judged_under_its_own_key_in_every_migration():
+    """Headers repeat values, so a value is judged once per key: "Yes" is fine for
+    FORWARD_ONLY and not for RISK_LEVEL, and the second file with a bad value is reported too."""
+    a = mig(path="alembic/versions/a.py", revision="a", head=header(RISK_LEVEL="Yes", FORWARD_ONLY="Yes"))
+    b = mig(path="alembic/versions/b.py", revision="b", down=("a",), head=header(RISK_LEVEL="Yes"))
+    found = findings(a, b, code="GOV503")
+    assert [(f.location.path, f.message.split(";")[0]) for f in found] == [
+        ("alembic/versions/a.py", "RISK_LEVEL is 'Yes'"), ("alembic/versions/b.py", "RISK_LEVEL is 'Yes'")]
+
+
 def test_malformed_header_line():
     found = findings(mig(head=header(malformed=(9,))), code="GOV503")
     assert [(f.location.line, f.message) for f in found] == [(9, "line is not KEY: value")]
@@ -541,6 +551,13 @@ def test_unrelated_tables_make_a_multi_purpose_migration():
     [found] = findings(m, code="GOV505")
     assert found.location.line == 19
     assert "attribution_events; new_table" in found.message
+
+
+def test_one_table_or_none_is_one_group_or_none():
+    from generator.rules.authoring import structural_groups
+
+    assert structural_groups(mig(op("add_column", "Events", "a"), op("create_index", "events", "ix"))) == [["events"]]
+    assert structural_groups(mig(sql_op("update", "UPDATE events SET a = 1", "events"))) == []
 
 
 def test_table_with_its_index_and_backfill_is_single_purpose():

@@ -138,9 +138,10 @@ def metadata_field_missing(ctx: Context) -> Iterable[Finding]:
     ROLLBACK_STRATEGY: Run the downgrade; the column holds no data yet.
     ```
     """
+    required = required_fields(ctx.config)
     for migration in _with_header(ctx):
         header = migration.header
-        for key in required_fields(ctx.config):
+        for key in required:
             present = header.field(key)
             if present is None:
                 yield ctx.finding(
@@ -194,6 +195,7 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
     FORWARD_ONLY: No
     ```
     """
+    problems: dict[tuple[str, str], Optional[str]] = {}  # (key, value) -> problem: headers repeat values
     for migration in _with_header(ctx):
         for line in migration.header.malformed_lines:
             yield ctx.finding(
@@ -203,7 +205,10 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
         for field in migration.header.fields:
             first = first_of.setdefault(field.key, field)
             if first is field:
-                problem = _invalid_value(field, ctx.config)
+                pair = (field.key, field.value)
+                if pair not in problems:
+                    problems[pair] = _invalid_value(field, ctx.config)
+                problem = problems[pair]
             else:
                 problem = _repeated(field, first)
             if problem:
@@ -282,6 +287,8 @@ class _Groups:
         self.parent[self.find(a)] = self.find(b)
 
     def groups(self) -> list[list[str]]:
+        if len(self.parent) < 2:  # most migrations change one table
+            return [list(self.parent)] if self.parent else []
         found: dict[str, list[str]] = {}
         for table in sorted(self.parent):
             found.setdefault(self.find(table), []).append(table)
@@ -290,6 +297,8 @@ class _Groups:
 
 def referenced_tables(op: Operation) -> set[str]:
     """Tables an operation points at through a foreign key (`create_foreign_key`, ForeignKey)."""
+    if not op.references:
+        return set()
     return {t for t in (norm(name) for name in op.references) if t}
 
 

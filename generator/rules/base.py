@@ -102,6 +102,11 @@ class Context:
         return by_code
 
     @cached_property
+    def forward_only(self) -> list[Migration]:
+        """The migrations whose header says FORWARD_ONLY: Yes (policy 3's rules each ask)."""
+        return [m for m in self.repo.migrations if m.header is not None and m.forward_only]
+
+    @cached_property
     def migrations_by_revision(self) -> dict[str, Migration]:
         return {m.revision: m for m in self.repo.migrations if m.revision}
 

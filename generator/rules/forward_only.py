@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from ..model import DowngradeKind, Finding, Location, Migration
+from ..model import DowngradeKind, Finding, Location
 from .base import Context, rule
 
 
-def _forward_only(ctx: Context) -> Iterator[Migration]:
-    for migration in ctx.repo.migrations:
-        if migration.header is not None and migration.forward_only:
-            yield migration
-
-
 def _missing_field(ctx: Context, code: str, key: str, why: str) -> Iterator[Finding]:
-    for migration in _forward_only(ctx):
+    for migration in ctx.forward_only:
         if (migration.header.get(key) or "").strip():
             continue
         marker = migration.header.field("FORWARD_ONLY")

@@ -408,10 +408,11 @@ class MigrationLinks:
             incident = _clean(m.header.get("INCIDENT")) if m.header is not None else ""
             if incident:
                 self.by_incident.setdefault(incident, []).append(m)
-            for name in {_clean(m.migration_id), _clean(m.revision)} - {""}:
+            revision = _clean(m.revision)
+            for name in {_clean(m.migration_id), revision} - {""}:
                 self.by_name.setdefault(name, []).append(m)
-            if _clean(m.revision):
-                self.revisions.append((_clean(m.revision), m))
+            if revision:
+                self.revisions.append((revision, m))
         self.revisions.sort(key=lambda pair: pair[0])
 
     def named_by(self, ref: str) -> list[Migration]:

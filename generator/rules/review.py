@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Optional
 
 from ..catalog import CATALOG
 from ..config import Config
-from ..model import Finding, Location, Migration, Operation
+from ..model import Finding, HeaderField, Location, Migration, Operation
 from ..sources.header import adr_references
 from .base import Context, rule
 from .helpers import (
@@ -273,10 +273,9 @@ def has_doc_reference(migration: Migration) -> bool:
     return bool(DOC_PATH.search(text) or adr_references(text))
 
 
-def _flags_set(migration: Migration) -> Iterator:
-    for field in migration.header.fields if migration.header else ():
-        if field.key.startswith("TOUCHES_") and field.value.strip().casefold() == "yes":
-            yield field
+def _flags_set(migration: Migration) -> list[HeaderField]:
+    fields = migration.header.fields if migration.header else ()
+    return [f for f in fields if f.key.startswith("TOUCHES_") and f.value.strip().casefold() == "yes"]
 
 
 @rule("GOV602")
@@ -306,7 +305,7 @@ def domain_flag_without_doc_ref(ctx: Context) -> Iterable[Finding]:
     ```
     """
     for migration in ctx.repo.migrations:
-        flags = list(_flags_set(migration))
+        flags = _flags_set(migration)
         if not flags or has_doc_reference(migration):
             continue
         for field in flags:
