@@ -195,7 +195,6 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
     FORWARD_ONLY: No
     ```
     """
-    problems: dict[tuple[str, str], Optional[str]] = {}  # (key, value) -> problem: headers repeat values
     for migration in _with_header(ctx):
         for line in migration.header.malformed_lines:
             yield ctx.finding(
@@ -205,10 +204,7 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
         for field in migration.header.fields:
             first = first_of.setdefault(field.key, field)
             if first is field:
-                pair = (field.key, field.value)
-                if pair not in problems:
-                    problems[pair] = _invalid_value(field, ctx.config)
-                problem = problems[pair]
+                problem = _invalid_value(field, ctx.config)
             else:
                 problem = _repeated(field, first)
             if problem:

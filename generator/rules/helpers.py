@@ -346,11 +346,13 @@ def bypass_for(op: Operation, migration: Migration) -> Optional[Bypass]:
 # --------------------------------------------------------------------------- doc references
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^mailto:", re.I)
+_REF_SEPARATORS = re.compile(r"[,;\s]+")
+_DRIVE = re.compile(r"^[A-Za-z]:/")
 
 
 def doc_refs(value: str) -> list[str]:
     """The entries of a DOC_REFS value: paths, ADR ids or links, separated by commas or spaces."""
-    return [entry.strip("`'\"()[]<>") for entry in re.split(r"[,;\s]+", value) if entry.strip()]
+    return [entry.strip("`'\"()[]<>") for entry in _REF_SEPARATORS.split(value) if entry.strip()]
 
 
 def points_outside(reference: str) -> bool:
@@ -364,7 +366,7 @@ def points_outside(reference: str) -> bool:
     if _URL.match(reference):
         return False
     path = reference.replace("\\", "/")
-    if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:/", path):
+    if path.startswith(("/", "~")) or _DRIVE.match(path):
         return True
     return posixpath.normpath(path).split("/")[0] == ".."
 
