@@ -247,8 +247,9 @@ class _MigrationIndex:
             self.positions.setdefault(id(op), position)
             if kind_of(op) not in _CREATING_KINDS:
                 continue
+            place = (op.dialect, norm(op.table))
             for key in _created_keys(op):
-                where = self.created.setdefault(key, {}).setdefault((op.dialect, norm(op.table)), [position, position])
+                where = self.created.setdefault(key, {}).setdefault(place, [position, position])
                 where[1] = position
         self.bypass_at: dict[int, Bypass] = {}
         for bypass in migration.bypasses:
@@ -329,9 +330,11 @@ _CREATING_KINDS = frozenset(
 
 def column_names(op: Operation) -> set[str]:
     """Names of the columns an operation adds: its target, else the `sa.Column("name")` calls."""
-    names = {norm(op.target)} if op.target else set()
-    names.update(norm(column.name) for column in op.columns if column.name is not None)
-    return {n for n in names if n}
+    names = {norm(column.name) for column in op.columns if column.name is not None}
+    if op.target:
+        names.add(norm(op.target))
+    names.discard(None)  # a name that is only quotes or spaces
+    return names
 
 
 def bypass_for(op: Operation, migration: Migration) -> Optional[Bypass]:
