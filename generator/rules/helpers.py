@@ -189,10 +189,11 @@ def created_earlier(op: Operation, migration: Migration) -> bool:
     the `postgresql` branch)."""
     index = _index(migration)
     position = index.positions.get(id(op), len(migration.operations))
-    return any(
-        _covers([d for (d, _), (first, _) in index.created.get(key, {}).items() if first < position], op.dialect)
-        for key in _removed_keys(op)
-    )
+    for key in _removed_keys(op):
+        made = index.created.get(key)
+        if made and _covers([d for (d, _), (first, _) in made.items() if first < position], op.dialect):
+            return True
+    return False
 
 
 def replaced(op: Operation, migration: Migration) -> bool:
