@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Callable, Iterable, Optional
 
 from ..config import Config
-from ..model import Adr, Finding, Location, Migration, Repository
+from ..model import Adr, Bypass, Finding, Location, Migration, Repository
 from ..catalog import CATALOG, RuleSpec, finding
 from .helpers import MigrationLinks, SafetyIssue, safety_issues
 
@@ -100,6 +100,11 @@ class Context:
             for issue in safety_issues(migration):
                 by_code.setdefault(issue.code, []).append((migration, issue))
         return by_code
+
+    @cached_property
+    def bypasses(self) -> list[tuple[Migration, Bypass]]:
+        """Every bypass comment with its migration, in order (policy 2's rules each read them)."""
+        return [(m, bypass) for m in self.repo.migrations for bypass in m.bypasses]
 
     @cached_property
     def forward_only(self) -> list[Migration]:

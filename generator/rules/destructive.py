@@ -26,12 +26,6 @@ def _bypass_location(migration: Migration, bypass: Bypass) -> Location:
     return Location(migration.path, bypass.line, bypass.column)
 
 
-def _bypasses(ctx: Context) -> Iterator[tuple[Migration, Bypass]]:
-    for migration in ctx.repo.migrations:
-        for bypass in migration.bypasses:
-            yield migration, bypass
-
-
 @rule("GOV201")
 def destructive_without_bypass(ctx: Context) -> Iterable[Finding]:
     """
@@ -112,7 +106,7 @@ def bypass_without_reference(ctx: Context) -> Iterable[Finding]:
     op.drop_table("legacy_clicks")  # CI:DESTRUCTIVE_OK ADR-015 table unused since the v3 import
     ```
     """
-    for migration, bypass in _bypasses(ctx):
+    for migration, bypass in ctx.bypasses:
         if not bypass.adr_refs and not bypass.tickets:
             yield ctx.finding(
                 "GOV202",
@@ -143,7 +137,7 @@ def bypass_without_justification(ctx: Context) -> Iterable[Finding]:
     op.drop_table("legacy_clicks")  # CI:DESTRUCTIVE_OK ADR-015 replaced by click_events in v3
     ```
     """
-    for migration, bypass in _bypasses(ctx):
+    for migration, bypass in ctx.bypasses:
         if not bypass.justification.strip():
             yield ctx.finding(
                 "GOV203",
@@ -173,7 +167,7 @@ def bypass_unknown_adr(ctx: Context) -> Iterable[Finding]:
     ## Use instead
     Cite an ADR that is in the repository, or merge the ADR first.
     """
-    for migration, bypass in _bypasses(ctx):
+    for migration, bypass in ctx.bypasses:
         for adr_id in bypass.adr_refs:
             if adr_id not in ctx.adrs_by_id:
                 yield ctx.finding(
@@ -207,7 +201,7 @@ def bypass_adr_not_approved(ctx: Context) -> Iterable[Finding]:
     Get the decision accepted (status `Accepted`) before the migration merges, or cite the ADR
     that superseded it.
     """
-    for migration, bypass in _bypasses(ctx):
+    for migration, bypass in ctx.bypasses:
         for adr_id in bypass.adr_refs:
             adr = ctx.adrs_by_id.get(adr_id)
             if adr is None or adr.accepted:

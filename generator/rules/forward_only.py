@@ -116,8 +116,9 @@ def irreversible_downgrade_not_marked(ctx: Context) -> Iterable[Finding]:
     Mark the migration `FORWARD_ONLY: Yes` with a `JUSTIFICATION` and a `ROLLBACK_STRATEGY`, or
     write a `downgrade()` that reverses the upgrade.
     """
+    forward_only = {id(m) for m in ctx.forward_only}  # by identity: a migration hashes all it holds
     for migration in ctx.repo.migrations:
-        if migration.forward_only or migration.is_merge or not migration.upgrade_operations():
+        if id(migration) in forward_only or migration.is_merge or not migration.upgrade_operations():
             continue
         problem = _IRREVERSIBLE.get(migration.downgrade)
         if problem is None:
