@@ -320,6 +320,18 @@ def test_dropping_a_column_added_earlier_is_not_destructive():
     assert destructive_operations(m, Config()) == []
 
 
+def test_an_operation_alone_in_its_function_finds_no_creation_of_the_other_function():
+    from generator.rules.helpers import created_earlier, replaced
+
+    m = mig(op("drop_table", "scratch", line=20), op("create_table", "scratch", line=30, function="downgrade"))
+    assert [o.table for o in destructive_operations(m, Config())] == ["scratch"]
+    assert not created_earlier(m.operations[1], m)
+    alone = mig(op("drop_index", "events", "ix_a", line=20), op("create_index", "events", "ix_a", line=30, function="downgrade"))
+    assert not replaced(alone.operations[0], alone)
+    elsewhere = op("drop_table", "scratch", line=40, function="downgrade")  # not one of m's: after all of them
+    assert created_earlier(elsewhere, m)
+
+
 def test_drop_in_downgrade_is_not_policed():
     m = mig(op("drop_column", "events", "note", function="downgrade"))
     assert findings(m, code="GOV201") == []

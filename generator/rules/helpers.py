@@ -187,7 +187,9 @@ def created_earlier(op: Operation, migration: Migration) -> bool:
     """Whether the object `op` removes was created by an earlier operation of the same function,
     under every dialect `op` runs under (a table created in the `mysql` branch exempts no drop in
     the `postgresql` branch)."""
-    index = _index(migration)
+    if _alone(op, migration):
+        return False
+    index = _creations(migration)
     position = index.positions.get(id(op), len(migration.operations))
     for key in _removed_keys(op):
         made = index.created.get(key)
@@ -201,9 +203,9 @@ def replaced(op: Operation, migration: Migration) -> bool:
     creates again under the same name (on the same table, under the same dialects): a
     replacement, as when a foreign key is re-created with `ON DELETE CASCADE`."""
     kind, name = kind_of(op), norm(op.target)
-    if kind not in REPLACEABLE or not name:
+    if kind not in REPLACEABLE or not name or _alone(op, migration):
         return False
-    index = _index(migration)
+    index = _creations(migration)
     position = index.positions.get(id(op), len(migration.operations))
     table = norm(op.table)
     creators = [
@@ -228,19 +230,43 @@ def _covers(creators: list[Optional[tuple[str, ...]]], dialect: Optional[tuple[s
     return (DIALECTS if dialect is None else set(dialect)) <= set().union(*creators)
 
 
+def _alone(op: Operation, migration: Migration) -> bool:
+    """Whether `op` is the only operation of its function (as most migrations' upgrade is):
+    nothing there was created before it or is created again after it."""
+    if op.function == "upgrade":
+        ops = migration.upgrade_operations()
+    elif op.function == "downgrade":
+        ops = migration.downgrade_operations()
+    else:
+        return False
+    return len(ops) == 1 and ops[0] is op
+
+
 class _MigrationIndex:
-    """Lookups built in one pass over a migration: where each operation sits, where each object
-    is created (first and last, per dialect branch and table), and which lines carry a bypass
-    comment.
+    """What the rules ask of a migration again and again, kept while it exists: the safety
+    gate's decisions, the destructive operations, which lines carry a bypass comment, and the
+    creations (built on the first question that needs them)."""
+
+    def __init__(self, migration: Migration):
+        self.safety: Optional[list["SafetyIssue"]] = None  # the safety gate's decisions, once asked
+        # (critical_constraints, p0_indexes) -> the destructive operations of `upgrade()`
+        self.destructive: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Operation]] = {}
+        self.creations: Optional[_Creations] = None
+        self.bypass_at: dict[int, Bypass] = {}
+        for bypass in migration.bypasses:
+            self.bypass_at.setdefault(bypass.line, bypass)
+        self.bypass_lines = sorted(self.bypass_at)
+
+
+class _Creations:
+    """Lookups built in one pass over a migration: where each operation sits and where each
+    object is created (first and last, per dialect branch and table).
 
     They keep every check linear in the number of operations, so a migration with thousands of
     drops (generated, or hostile) costs no more than reading it.
     """
 
     def __init__(self, migration: Migration):
-        self.safety: Optional[list["SafetyIssue"]] = None  # the safety gate's decisions, once asked
-        # (critical_constraints, p0_indexes) -> the destructive operations of `upgrade()`
-        self.destructive: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Operation]] = {}
         self.positions: dict[int, int] = {}
         # key -> (dialects, table) -> [first position, last position]
         self.created: dict[tuple, dict[tuple, list[int]]] = {}
@@ -252,10 +278,6 @@ class _MigrationIndex:
             for key in _created_keys(op):
                 where = self.created.setdefault(key, {}).setdefault(place, [position, position])
                 where[1] = position
-        self.bypass_at: dict[int, Bypass] = {}
-        for bypass in migration.bypasses:
-            self.bypass_at.setdefault(bypass.line, bypass)
-        self.bypass_lines = sorted(self.bypass_at)
 
 
 # id(migration) -> (a weak reference to it, its index). An entry lives as long as its migration:
@@ -272,6 +294,14 @@ def _index(migration: Migration) -> _MigrationIndex:
     index = _MigrationIndex(migration)
     _INDEX_CACHE[key] = (weakref.ref(migration, lambda _, key=key: _INDEX_CACHE.pop(key, None)), index)
     return index
+
+
+def _creations(migration: Migration) -> _Creations:
+    """The creations of `migration`, built once while the migration exists."""
+    index = _index(migration)
+    if index.creations is None:
+        index.creations = _Creations(migration)
+    return index.creations
 
 
 def _created_keys(op: Operation) -> Iterator[tuple]:
