@@ -53,10 +53,12 @@ class RevisionGraph:
     @cached_property
     def duplicates(self) -> dict[str, tuple[Migration, ...]]:
         """Revision id -> every file that declares it, by path, for ids declared more than once."""
+        declared = [m for m in self.migrations if m.revision]
+        if len(declared) == len(self.by_revision):
+            return {}  # every id is the node of one file
         claims: dict[str, list[Migration]] = {}
-        for m in self.migrations:
-            if m.revision:
-                claims.setdefault(m.revision, []).append(m)
+        for m in declared:
+            claims.setdefault(m.revision, []).append(m)
         return {rev: tuple(claims[rev]) for rev in sorted(rev for rev, ms in claims.items() if len(ms) > 1)}
 
     def get(self, revision: str) -> Optional[Migration]:
@@ -159,7 +161,10 @@ class RevisionGraph:
         waiting: dict[str, int] = {}  # revision -> known parents not peeled yet
         peeled = []
         for rev, m in self.by_revision.items():
-            known = len({p for p in m.down_revisions if p in self.by_revision})
+            if len(m.down_revisions) == 1:  # most revisions: no parent can be counted twice
+                known = int(m.down_revisions[0] in self.by_revision)
+            else:
+                known = len({p for p in m.down_revisions if p in self.by_revision})
             if known:
                 waiting[rev] = known
             else:
