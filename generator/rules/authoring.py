@@ -47,12 +47,6 @@ def _allowed(key: str, config: Config) -> tuple[Optional[tuple[str, ...]], froze
 _ALLOWED: list = [None, {}]  # [the allowed_values table the answers are for, key -> answer]
 
 
-def _with_header(ctx: Context) -> Iterator[Migration]:
-    for migration in ctx.repo.migrations:
-        if migration.header is not None:
-            yield migration
-
-
 def header_in_comments(migration: Migration) -> bool:
     """Whether the header was read from `#` comments rather than from the module docstring."""
     return migration.header is not None and not migration.docstring
@@ -139,7 +133,7 @@ def metadata_field_missing(ctx: Context) -> Iterable[Finding]:
     ```
     """
     required = required_fields(ctx.config)
-    for migration in _with_header(ctx):
+    for migration in ctx.with_header:
         header = migration.header
         for key in required:
             present = header.field(key)
@@ -195,7 +189,7 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
     FORWARD_ONLY: No
     ```
     """
-    for migration in _with_header(ctx):
+    for migration in ctx.with_header:
         for line in migration.header.malformed_lines:
             yield ctx.finding(
                 "GOV503", Location(migration.path, line), "line is not KEY: value"
@@ -244,7 +238,7 @@ def migration_id_conflict(ctx: Context) -> Iterable[Finding]:
     (`202604011200`, `202604011315`).
     """
     first_by_id: dict[str, Migration] = {}
-    for migration in sorted(_with_header(ctx), key=lambda m: m.path):
+    for migration in sorted(ctx.with_header, key=lambda m: m.path):
         field = migration.header.field("MIGRATION_ID")
         key = field.value.strip() if field else ""
         if not key:

@@ -107,9 +107,14 @@ class Context:
         return [(m, bypass) for m in self.repo.migrations for bypass in m.bypasses]
 
     @cached_property
+    def with_header(self) -> list[Migration]:
+        """The migrations that have a metadata header (policy 5's rules each ask)."""
+        return [m for m in self.repo.migrations if m.header is not None]
+
+    @cached_property
     def forward_only(self) -> list[Migration]:
         """The migrations whose header says FORWARD_ONLY: Yes (policy 3's rules each ask)."""
-        return [m for m in self.repo.migrations if m.header is not None and m.forward_only]
+        return [m for m in self.with_header if m.forward_only]
 
     @cached_property
     def migrations_by_revision(self) -> dict[str, Migration]:
