@@ -247,15 +247,15 @@ class _MigrationIndex:
     gate's decisions, the destructive operations, which lines carry a bypass comment, and the
     creations (built on the first question that needs them)."""
 
-    def __init__(self, migration: Migration):
+    __slots__ = ("safety", "destructive", "creations", "bypass_at", "bypass_lines")  # one per migration
+
+    def __init__(self) -> None:
         self.safety: Optional[list["SafetyIssue"]] = None  # the safety gate's decisions, once asked
         # (critical_constraints, p0_indexes) -> the destructive operations of `upgrade()`
         self.destructive: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Operation]] = {}
         self.creations: Optional[_Creations] = None
-        self.bypass_at: dict[int, Bypass] = {}
-        for bypass in migration.bypasses:
-            self.bypass_at.setdefault(bypass.line, bypass)
-        self.bypass_lines = sorted(self.bypass_at)
+        self.bypass_at: Optional[dict[int, Bypass]] = None  # line -> the first bypass comment on it
+        self.bypass_lines: list[int] = []
 
 
 class _Creations:
@@ -291,7 +291,7 @@ def _index(migration: Migration) -> _MigrationIndex:
     cached = _INDEX_CACHE.get(key)
     if cached is not None and cached[0]() is migration:
         return cached[1]
-    index = _MigrationIndex(migration)
+    index = _MigrationIndex()
     _INDEX_CACHE[key] = (weakref.ref(migration, lambda _, key=key: _INDEX_CACHE.pop(key, None)), index)
     return index
 
@@ -371,6 +371,11 @@ def column_names(op: Operation) -> set[str]:
 def bypass_for(op: Operation, migration: Migration) -> Optional[Bypass]:
     """The bypass comment on a line of the operation's statement, if any (the first one)."""
     index = _index(migration)
+    if index.bypass_at is None:
+        index.bypass_at = {}
+        for bypass in migration.bypasses:
+            index.bypass_at.setdefault(bypass.line, bypass)
+        index.bypass_lines = sorted(index.bypass_at)
     first = bisect.bisect_left(index.bypass_lines, op.line)
     if first < len(index.bypass_lines) and index.bypass_lines[first] <= op.end_line:
         return index.bypass_at[index.bypass_lines[first]]
