@@ -808,3 +808,25 @@ def test_the_rules_parse_nothing_the_reader_has_read(make_repo, monkeypatch):
         "raw SQL in op.execute adds constraint 'fk' to 'a', with a foreign key",
         "op.create_table creates table 'e', with a foreign key",
     ]
+
+
+def test_reasons_on_one_line_keep_their_order_high_then_medium_then_type_changes():
+    """One statement can hold several operations (raw SQL); on one line, the reasons read:
+    drops, weakened row level security, the safety gate, foreign keys, type changes."""
+    m = mig(
+        op("drop_column", "events", "a", line=20),
+        op("create_foreign_key", "events", "fk_b", line=20),
+        op("alter_column", "events", "c", line=20, type_="sa.String(5)", existing_type="sa.String(50)"),
+        op("add_column", "events", None, line=20, **{"1": 'sa.Column("d", sa.Integer(), nullable=False)'}),
+        op("drop_policy", "events", "p", line=20),
+        head=header(TOUCHES_PRIVACY="Yes"),
+    )
+    assert risk_reasons(m, Config()) == [
+        ("High", "line 9: the header declares TOUCHES_PRIVACY: Yes"),
+        ("High", "line 20: op.drop_column drops column 'a' of 'events'"),
+        ("High", "line 20: op.drop_policy drops policy 'p' of 'events'"),
+        ("Medium", "line 20: op.add_column adds a column to 'events', a NOT NULL column without a server default"),
+        ("Medium", "line 20: op.create_foreign_key creates foreign key 'fk_b' on 'events', with a foreign key"),
+        ("High", "line 20: op.alter_column changes the type of column 'c' from sa.String(50) to the narrower "
+                 "sa.String(5)"),
+    ]

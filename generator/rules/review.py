@@ -117,16 +117,16 @@ def _p0_index(op: Operation, config: Config) -> bool:
     return kind_of(op) == "drop_index" and bool(config.p0_indexes)
 
 
-def _high_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
+def _destructive_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
     for op in destructive_operations(migration, config):
         kind = kind_of(op)
         if kind in ("drop_table", "drop_column", "truncate") or _p0_index(op, config):
             yield op.line, "High", describe(op)
-        elif kind in OBJECT_DROP_KINDS and kind not in RLS_WEAKENING:  # RLS: below
+        elif kind in OBJECT_DROP_KINDS and kind not in RLS_WEAKENING:  # RLS: in `_operation_reasons`
             yield op.line, "High", describe(op)
-    for op in migration.upgrade_operations():
-        if kind_of(op) in RLS_WEAKENING and not created_earlier(op, migration):
-            yield op.line, "High", describe(op)
+
+
+def _flag_reasons(migration: Migration) -> Iterator[Reason]:
     if migration.header is not None:
         for flag in HIGH_RISK_FLAGS:
             field = migration.header.field(flag)
@@ -134,27 +134,33 @@ def _high_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
                 yield field.line, "High", f"the header declares {flag}: Yes"
 
 
-def _medium_reasons(migration: Migration, config: Config) -> Iterator[Reason]:
-    yield from _safety_reasons(migration, config)
+def _operation_reasons(migration: Migration, config: Config) -> tuple[list[Reason], list[Reason], list[Reason]]:
+    """What each operation of `upgrade()` implies by itself, read in one pass: (row level
+    security weakened: High; a foreign key or a table ingestion uses: Medium; type changes)."""
+    rls: list[Reason] = []
+    medium: list[Reason] = []
+    types: list[Reason] = []
     ingestion = {norm(t) for t in config.ingestion_tables} if config.ingestion_tables else None
     for op in migration.upgrade_operations():
+        kind = kind_of(op)
+        if kind in RLS_WEAKENING and not created_earlier(op, migration):
+            rls.append((op.line, "High", describe(op)))
         if _adds_foreign_key(op):
-            yield op.line, "Medium", f"{describe(op)}, with a foreign key"
-        if ingestion and kind_of(op) == "create_table" and norm(op.table) in ingestion:
-            yield op.line, "Medium", f"{describe(op)}, a table ingestion uses"
-
-
-def _type_reasons(migration: Migration) -> Iterator[Reason]:
-    for op in migration.upgrade_operations():
+            medium.append((op.line, "Medium", f"{describe(op)}, with a foreign key"))
+        if ingestion and kind == "create_table" and norm(op.table) in ingestion:
+            medium.append((op.line, "Medium", f"{describe(op)}, a table ingestion uses"))
         change = _type_change(op)
         if change is not None:
-            yield op.line, change[0], change[1]
+            types.append((op.line, change[0], change[1]))
+    return rls, medium, types
 
 
 def risk_reasons(migration: Migration, config: Config) -> list[tuple[str, str]]:
-    """Every (level, "line N: reason") that `migration` implies, in line order."""
-    found = [*_high_reasons(migration, config), *_medium_reasons(migration, config)]
-    found += _type_reasons(migration)
+    """Every (level, "line N: reason") that `migration` implies, in line order (reasons on one
+    line: High before Medium, then type changes)."""
+    rls, medium, types = _operation_reasons(migration, config)
+    found = [*_destructive_reasons(migration, config), *rls, *_flag_reasons(migration),
+             *_safety_reasons(migration, config), *medium, *types]
     found.sort(key=lambda reason: reason[0])
     return [(level, f"line {line}: {text}") for line, level, text in found]
 
