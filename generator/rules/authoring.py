@@ -189,6 +189,7 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
     FORWARD_ONLY: No
     ```
     """
+    listed: dict[str, bool] = {}  # key -> whether any value of it can be invalid
     for migration in ctx.with_header:
         for line in migration.header.malformed_lines:
             yield ctx.finding(
@@ -198,7 +199,9 @@ def metadata_value_invalid(ctx: Context) -> Iterable[Finding]:
         for field in migration.header.fields:
             first = first_of.setdefault(field.key, field)
             if first is field:
-                problem = _invalid_value(field, ctx.config)
+                if field.key not in listed:
+                    listed[field.key] = allowed_values(field.key, ctx.config) is not None
+                problem = _invalid_value(field, ctx.config) if listed[field.key] else None
             else:
                 problem = _repeated(field, first)
             if problem:

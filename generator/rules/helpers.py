@@ -422,7 +422,9 @@ MIN_PREFIX = 6  # shortest revision-id prefix a record may use to name a migrati
 
 def _clean(value: Optional[str]) -> str:
     """A reference as compared: trimmed, Markdown code/link brackets removed, case folded."""
-    return (value or "").strip().strip("`[]<>").strip().casefold()
+    if not value:
+        return ""
+    return value.strip().strip("`[]<>").strip().casefold()
 
 
 
@@ -450,7 +452,9 @@ class MigrationLinks:
             if incident:
                 self.by_incident.setdefault(incident, []).append(m)
             revision = _clean(m.revision)
-            for name in {_clean(m.migration_id), revision} - {""}:
+            names = {_clean(m.migration_id), revision}
+            names.discard("")
+            for name in names:
                 self.by_name.setdefault(name, []).append(m)
             if revision:
                 self.revisions.append((revision, m))
