@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Optional
 
 from ..config import Config
 from ..model import Finding, HeaderField, Location, Migration, Operation
