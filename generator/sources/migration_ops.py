@@ -858,6 +858,9 @@ class OperationWalker:
                 continue
             elif node_type in _COMPREHENSIONS:
                 in_comprehension = True
+            elif node_type is ast.Attribute or node_type is ast.keyword:  # one child can hold a call
+                stack.append((node.value, inside_op, in_comprehension))
+                continue
             children = list(ast.iter_child_nodes(node))
             children.reverse()
             stack.extend((child, inside_op, in_comprehension) for child in children)
