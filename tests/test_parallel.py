@@ -138,9 +138,9 @@ def events(monkeypatch):
         seen.append(("git", args[0]))
         return start(self, *args, **options)
 
-    def reading(root, rel, code):
+    def reading(root, rel, code, **options):
         seen.append(("read", rel))
-        return read_bytes(root, rel, code)
+        return read_bytes(root, rel, code, **options)
 
     monkeypatch.setattr(history_module.GitRunner, "start", starting)
     monkeypatch.setattr(migrations_module, "read_bytes", reading)

@@ -79,8 +79,13 @@ def _calls(tree: ast.AST) -> Iterator[ast.Call]:
     todo = deque([tree])
     while todo:
         node = todo.popleft()
-        if type(node) is ast.Call:
+        kind = type(node)
+        if kind is ast.Call:
             yield node
+        elif kind is ast.Attribute or kind is ast.keyword:  # only `.value` can hold a call
+            if type(node.value) not in _INERT:
+                todo.append(node.value)
+            continue
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, list):

@@ -176,10 +176,12 @@ def _join(directory: str, name: str) -> str:
 
 
 def read_bytes(
-    root: Path, rel: str, code: str = "GOV804", limit: int = MAX_BYTES
+    root: Path, rel: str, code: str = "GOV804", limit: int = MAX_BYTES, folders: Optional["OpenFolders"] = None
 ) -> tuple[Optional[bytes], Optional[Finding]]:
-    """The bytes of `rel` (at most `limit`), or a finding of rule `code` saying why not."""
-    data = _read_plainly(root, rel, limit)
+    """The bytes of `rel` (at most `limit`), or a finding of rule `code` saying why not.
+
+    `folders` keeps the folders of many reads open between them (see `OpenFolders`)."""
+    data = _read_plainly(root, rel, limit, folders)
     if data is not None:
         return data, None
     where = Location(printable_path(rel), 1, 1)
@@ -204,7 +206,45 @@ _PLAIN_OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLO
 _CAN_OPEN_PLAINLY = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY")
 
 
-def _read_plainly(root: Path, rel: str, limit: int) -> Optional[bytes]:
+class OpenFolders:
+    """The repository's folders opened once for many reads, each relative to its parent without
+    following symlinks (as `_read_plainly` opens them), so reading a thousand files of one
+    folder costs a thousand opens instead of one per path component of each file.
+    Use as a context manager: the descriptors are closed at its end."""
+
+    MAX_OPEN = 64  # folders kept open at once; more are closed and reopened as needed
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._open: dict[tuple[str, ...], int] = {}
+
+    def descriptor(self, parts: tuple[str, ...]) -> int:
+        """The open folder `parts` (a tuple of names below the root); raises OSError."""
+        found = self._open.get(parts)
+        if found is not None:
+            return found
+        if len(self._open) >= self.MAX_OPEN:
+            self.close()
+        if parts:
+            opened = os.open(parts[-1], _PLAIN_OPEN | os.O_DIRECTORY, dir_fd=self.descriptor(parts[:-1]))
+        else:
+            opened = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        self._open[parts] = opened
+        return opened
+
+    def close(self) -> None:
+        for descriptor in self._open.values():
+            os.close(descriptor)
+        self._open.clear()
+
+    def __enter__(self) -> "OpenFolders":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _read_plainly(root: Path, rel: str, limit: int, folders: Optional[OpenFolders] = None) -> Optional[bytes]:
     """The bytes of `rel` when nothing about it needs a second look, else None.
 
     Each component is opened relative to its parent without following symlinks, so a file read
@@ -222,10 +262,14 @@ def _read_plainly(root: Path, rel: str, limit: int) -> Optional[bytes]:
         return None
     descriptors: list[int] = []
     try:
-        descriptors.append(os.open(root, os.O_RDONLY | os.O_DIRECTORY))
-        for part in parts[:-1]:
-            descriptors.append(os.open(part, _PLAIN_OPEN | os.O_DIRECTORY, dir_fd=descriptors[-1]))
-        descriptors.append(os.open(parts[-1], _PLAIN_OPEN, dir_fd=descriptors[-1]))
+        if folders is not None:
+            folder = folders.descriptor(tuple(parts[:-1]))
+        else:
+            descriptors.append(os.open(root, os.O_RDONLY | os.O_DIRECTORY))
+            for part in parts[:-1]:
+                descriptors.append(os.open(part, _PLAIN_OPEN | os.O_DIRECTORY, dir_fd=descriptors[-1]))
+            folder = descriptors[-1]
+        descriptors.append(os.open(parts[-1], _PLAIN_OPEN, dir_fd=folder))
         info = os.fstat(descriptors[-1])
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None

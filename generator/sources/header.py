@@ -78,7 +78,7 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
                 fields.append(HeaderField(key, " ".join(parts), key_line))
                 key = None
             continue
-        indent = _indent(line)
+        indent = len(line) - len(line.lstrip()) if "\t" not in line else _indent(line)
         if key is not None and indent > key_indent:
             parts.append(stripped)
             continue
@@ -87,8 +87,9 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
             key = None
         match = _FIELD_LINE.match(line)
         if match:
-            key, key_line, key_indent = match["key"], first_line + index, indent
-            value = match["value"].strip()
+            key, value = match.group("key", "value")
+            key_line, key_indent = first_line + index, indent
+            value = value.strip()
             parts = [value] if value else []
             paragraphs_with_fields.add(paragraph)
         elif _looks_like_broken_field(line):
@@ -128,7 +129,8 @@ def parse_comment_header(lines: Sequence[tuple[int, str]]) -> Optional[MetadataH
 
 # --------------------------------------------------------------------------- alembic docstring
 
-_ALEMBIC_LINE = re.compile(r"^[ \t]*(Revision ID|Revises|Create Date)[ \t]*:[ \t]*(.*?)[ \t]*$")
+_ALEMBIC_NAMES = ("Revision ID", "Revises", "Create Date")
+_ALEMBIC_LINE = re.compile(rf"^[ \t]*({'|'.join(_ALEMBIC_NAMES)})[ \t]*:[ \t]*(.*?)[ \t]*$")
 
 
 def parse_alembic_docstring(docstring: str, first_line: int) -> dict[str, tuple[str, int]]:
@@ -137,6 +139,8 @@ def parse_alembic_docstring(docstring: str, first_line: int) -> dict[str, tuple[
     Returns {name: (value, file line)}; `Revises` may list several parents separated by commas.
     """
     found: dict[str, tuple[str, int]] = {}
+    if not any(name in docstring for name in _ALEMBIC_NAMES):  # most headers: nothing to look for
+        return found
     for index, line in enumerate(docstring.split("\n")):
         match = _ALEMBIC_LINE.match(line)
         if match and match[1] not in found:

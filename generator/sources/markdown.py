@@ -431,8 +431,9 @@ class GovYamlLoader(yaml.SafeLoader):
 
     Timestamps stay strings (an impossible date like `2026-02-30` is then the reader's finding,
     not a crash), and application tags such as GitLab's `!reference [...]` load as plain data.
-    The pure-Python loader is used on purpose: libyaml puts some error marks on other lines, and
-    a finding's line must not depend on how PyYAML was installed.
+    Every complaint comes from this pure-Python loader: libyaml puts some error marks on other
+    lines, and a finding's line must not depend on how PyYAML was installed. Documents libyaml
+    reads without complaint are read there (`_load_quickly`), with these same constructors.
     """
 
 
@@ -450,6 +451,19 @@ def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> 
 
 GovYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 GovYamlLoader.add_multi_constructor("!", _construct_tagged)
+
+if getattr(yaml, "CSafeLoader", None) is not None:
+
+    class _LibyamlLoader(yaml.CSafeLoader):
+        """The same loader on libyaml, several times faster: used only for documents it reads
+        without any complaint (see `_load_quickly`)."""
+
+    _LibyamlLoader.yaml_constructors = dict(GovYamlLoader.yaml_constructors)
+    _LibyamlLoader.yaml_multi_constructors = dict(GovYamlLoader.yaml_multi_constructors)
+else:  # PyYAML installed without libyaml
+    _LibyamlLoader = None
+
+MAX_QUICK_DEPTH = 64  # deeper documents are left to the pure-Python loader, which guards its depth
 
 
 @dataclass(frozen=True)
@@ -472,6 +486,9 @@ def load_yaml(
     The constructed data is built from the same node tree, so merge keys (`<<: *defaults`) are
     already folded into the nodes a caller walks afterwards.
     """
+    quick = _load_quickly(text)
+    if quick is not None:
+        return YamlDocument(quick[1], quick[0], first_line), None
     loader = GovYamlLoader(text)
     try:
         node = loader.get_single_node()
@@ -488,6 +505,37 @@ def load_yaml(
         return None, finding("GOV804", Location(rel, first_line), f"YAML cannot be loaded: {exc}")
     finally:
         loader.dispose()
+
+
+def _load_quickly(text: str) -> Optional[tuple[Optional[yaml.Node], Any]]:
+    """(node, data) as libyaml reads a document; None when libyaml is missing, finds anything
+    wrong, or meets a deep nesting. The pure-Python loader then reads the document, so every
+    finding and its line are the same on every installation of PyYAML."""
+    if _LibyamlLoader is None:
+        return None
+    loader = _LibyamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _deeper_than(node, MAX_QUICK_DEPTH):
+            return None
+        return node, loader.construct_document(node) if node is not None else None
+    except Exception:  # every complaint is worded by the pure-Python loader
+        return None
+    finally:
+        loader.dispose()
+
+
+def _deeper_than(node: yaml.Node, limit: int) -> bool:
+    pending = [(node, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(current, yaml.MappingNode):
+            pending.extend((child, depth + 1) for pair in current.value for child in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend((child, depth + 1) for child in current.value)
+    return False
 
 
 def _yaml_finding(rel: str, exc: yaml.MarkedYAMLError, first_line: int) -> Finding:

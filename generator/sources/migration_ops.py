@@ -417,8 +417,9 @@ class Resolver:
     # ---- other values
 
     def scalar(self, node: ast.AST, env: Env) -> Optional[Union[str, int]]:
-        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-            return node.value
+        if type(node) is ast.Constant:  # most values: a literal
+            literal = node.value
+            return literal if type(literal) is str or type(literal) is int else None
         if isinstance(node, ast.Name) and isinstance(env.get(node.id), int):
             return env[node.id]
         full, _ = self.string(node, env)
@@ -426,6 +427,8 @@ class Resolver:
 
     def value(self, node: ast.AST, env: Env) -> Optional[Value]:
         """What a name assigned from `node` holds, when that is known."""
+        if type(node) is ast.Constant:
+            return self.scalar(node, env)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.scalar(e, env) for e in node.elts]
             if all(isinstance(i, str) for i in items):
@@ -708,6 +711,10 @@ class OperationWalker:
 
     def _statement(self, stmt: ast.AST, frame: Frame) -> list[tuple[list, Frame]]:
         """Record what `stmt` itself does; return the blocks to walk next, in order."""
+        if type(stmt) is ast.Expr:  # the usual statement: a call, which assigns nothing
+            span = (stmt.lineno, stmt.end_lineno or stmt.lineno)
+            self.result.spans.add(span)
+            return self._expressions([stmt], frame, span)
         if not isinstance(stmt, COMPOUND):
             span = (stmt.lineno, stmt.end_lineno or stmt.lineno)
             self.result.spans.add(span)
@@ -823,17 +830,19 @@ class OperationWalker:
         one `op.*` call with literal arguments.
         """
         search_arguments = not frame.funcs.keys() <= _MAIN_FUNCTIONS
-        blocks: list[tuple[list, Frame]] = []
-        stack: list[tuple[ast.AST, bool, bool]] = [(n, False, False) for n in reversed(nodes)]
+        stack: list[tuple[ast.AST, bool, bool]]
         if len(nodes) == 1 and type(nodes[0]) is ast.Expr and type(nodes[0].value) is ast.Call:
             # the usual statement: one call, often `op.something(...)` with literal arguments
             is_op, walks = self._call(nodes[0].value, frame, span, False)
             if is_op and not search_arguments:
                 return walks
-            blocks.extend(walks)
+            blocks = list(walks)
             children = list(ast.iter_child_nodes(nodes[0].value))
             children.reverse()
             stack = [(child, is_op, False) for child in children]
+        else:
+            blocks = []
+            stack = [(n, False, False) for n in reversed(nodes)]
         while stack:
             node, inside_op, in_comprehension = stack.pop()
             node_type = type(node)
@@ -849,6 +858,9 @@ class OperationWalker:
                 continue
             elif node_type in _COMPREHENSIONS:
                 in_comprehension = True
+            elif node_type is ast.Attribute or node_type is ast.keyword:  # one child can hold a call
+                stack.append((node.value, inside_op, in_comprehension))
+                continue
             children = list(ast.iter_child_nodes(node))
             children.reverse()
             stack.extend((child, inside_op, in_comprehension) for child in children)
@@ -915,17 +927,20 @@ class OperationWalker:
     def _base(self, call: ast.Call, method: str, kind: str, text: str, frame: Frame,
               span: tuple[int, int], **fields) -> Operation:
         """The operation of `call`: its arguments as text, and the facts read from their trees."""
-        arguments = self._arguments(call, frame)
-        texts = tuple((key, self.source.segment(tree)) for key, tree in arguments)
-        # an argument without a parenthesis holds no call: only the others are walked for facts
-        facts = operation_facts(
-            method, [(k, tree) for (k, tree), (_, shown) in zip(arguments, texts) if k != "*" and "(" in shown]
-            if method not in FACTS_BY_KEY else [(k, tree) for k, tree in arguments if k != "*"],
-        )
+        texts, searched = [], []
+        by_key = method in FACTS_BY_KEY
+        segment = self.source.segment
+        for key, tree in self._arguments(call, frame):
+            shown = segment(tree)
+            texts.append((key, shown))
+            # an argument without a parenthesis holds no call: only the others are walked for facts
+            if key != "*" and (by_key or "(" in shown):
+                searched.append((key, tree))
+        facts = operation_facts(method, searched)
         return Operation(
             kind=kind, call=text, function=frame.function, line=span[0], end_line=span[1],
             column=self.source.column(call),
-            arguments=texts,
+            arguments=tuple(texts),
             via_helper=frame.helper, in_loop=frame.in_loop, conditional=frame.conditional,
             dialect=frame.dialect.recorded() if frame.dialect is not None else None,
             autocommit=frame.autocommit, **fields, **facts,

@@ -39,7 +39,7 @@ from ..model import (
 from ..catalog import finding
 from .children import tie_to_parent
 from .discovery import discover, environment_dialect
-from .files import decode, read_bytes
+from .files import OpenFolders, decode, read_bytes
 from .header import (
     alembic_message,
     create_day,
@@ -106,18 +106,19 @@ def _read_files(
     fingerprint = parse_fingerprint(config)
     results: list[Optional[Parsed]] = []
     misses: list[tuple[int, str, bytes, str]] = []  # (place in results, path, bytes, digest)
-    for rel in files:
-        data, problem = read_bytes(root, rel, CODE)
-        if data is None:
-            results.append((None, (problem,)))
-            continue
-        digest, hit = "", None
-        if cache is not None:
-            digest = content_digest(data)
-            hit = cache.get(_key(rel, digest, fingerprint), Parsed, path=rel, digest=digest)
-        if hit is None:
-            misses.append((len(results), rel, data, digest))
-        results.append(hit)
+    with OpenFolders(root) as folders:
+        for rel in files:
+            data, problem = read_bytes(root, rel, CODE, folders=folders)
+            if data is None:
+                results.append((None, (problem,)))
+                continue
+            digest, hit = "", None
+            if cache is not None:
+                digest = content_digest(data)
+                hit = cache.get(_key(rel, digest, fingerprint), Parsed, path=rel, digest=digest)
+            if hit is None:
+                misses.append((len(results), rel, data, digest))
+            results.append(hit)
     parsed = parse_many([(rel, data) for _, rel, data, _ in misses], config, jobs)
     for (place, rel, _, digest), result in zip(misses, parsed):
         results[place] = result
