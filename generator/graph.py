@@ -12,10 +12,9 @@ part in heads, bases or cycles.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Callable, Iterable, Optional, TypeVar
 
-from .model import Migration
+from .model import Migration, cached_property
 
 T = TypeVar("T")
 

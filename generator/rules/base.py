@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Callable, Iterable, Optional
 
 from ..config import Config
-from ..model import Adr, Bypass, Finding, Location, Migration, Repository
+from ..model import Adr, Bypass, Finding, Location, Migration, Repository, cached_property
 from ..catalog import CATALOG, RuleSpec, finding
 from .helpers import MigrationLinks, SafetyIssue, safety_issues
 

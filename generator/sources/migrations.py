@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import bisect
 import concurrent.futures
-import functools
 import io
 import os
 import tokenize
@@ -35,6 +34,7 @@ from ..model import (
     Location,
     MetadataHeader,
     Migration,
+    cached_property,
 )
 from ..catalog import finding
 from .children import tie_to_parent
@@ -384,7 +384,7 @@ class _MigrationReader:
 
     # ---- revision identifiers
 
-    @functools.cached_property
+    @cached_property
     def _alembic_docstring(self) -> dict[str, tuple[str, int]]:
         """The `Revision ID:` / `Revises:` lines: a fallback read only when assignments lack."""
         if not self.docstring:
