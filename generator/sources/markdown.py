@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, Iterable, Optional
 
 import yaml
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, rules_block
 from markdown_it.token import Token
 
 from ..model import Finding, Location
@@ -47,10 +47,31 @@ def _depth_guard(state: Any, start_line: int, end_line: int, silent: bool) -> bo
     return True
 
 
-# The guard keeps block nesting below `maxNesting`, which then only bounds inline nesting (a
-# link label inside a link label ...), where reaching it leaves the paragraph's text as text.
-_PARSER = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_NESTING}).enable("table")
-_PARSER.block.ruler.before("table", "depth_guard", _depth_guard)
+# The blocks an ATX heading may interrupt, as markdown-it's own heading rule declares them.
+_HEADING_ENDS = ["paragraph", "reference", "blockquote"]
+
+
+def _parser(headings_early: bool = True) -> MarkdownIt:
+    """CommonMark with tables and the depth guard, as every document here is read.
+
+    The guard keeps block nesting below `maxNesting`, which then only bounds inline nesting (a
+    link label inside a link label ...), where reaching it leaves the paragraph's text as text.
+
+    With `headings_early`, a line is tried as an ATX heading right after the table rule instead
+    of after seven other rules. Each rule it now precedes (indented code, fences, block quotes,
+    thematic breaks, lists, link references, HTML blocks) rejects a line whose text starts with
+    `#`, and the heading rule rejects every other line without touching the parser's state, so
+    the tokens are the same; the commonest block of an ADR or a register is just found sooner.
+    """
+    parser = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_NESTING}).enable("table")
+    parser.block.ruler.before("table", "depth_guard", _depth_guard)
+    if headings_early:
+        parser.block.ruler.disable("heading")
+        parser.block.ruler.after("table", "heading_early", rules_block.heading, {"alt": _HEADING_ENDS})
+    return parser
+
+
+_PARSER = _parser()
 
 # A plain `Name: value` line: a short name of words, then a colon and a space (or line end).
 _PLAIN_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9 _/\-]{0,40}?)\s*:(?:\s+(.*))?$")
