@@ -75,8 +75,6 @@ _PARSER = _parser()
 
 # A plain `Name: value` line: a short name of words, then a colon and a space (or line end).
 _PLAIN_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9 _/\-]{0,40}?)\s*:(?:\s+(.*))?$")
-
-
 _NOT_A_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -92,9 +90,8 @@ class Heading:
     line: int
     end_line: int  # a setext heading spans two lines
 
-    @cached_property
+    @property
     def key(self) -> str:
-        """Worked out once: a reader compares every heading's key for each section it looks for."""
         return field_key(self.title)
 
 
@@ -149,7 +146,7 @@ class Field:
     line: int
     bold: bool
 
-    @cached_property
+    @property
     def key(self) -> str:
         return field_key(self.name)
 
@@ -168,6 +165,7 @@ class MarkdownDocument:
         self.first_line = first_line
         self.lines = text.split("\n")
         self.tokens: list[Token] = _PARSER.parse(text)
+        self._rendered: dict[int, Paragraph] = {}  # paragraphs by index, see `_paragraph`
 
     @property
     def last_line(self) -> int:
@@ -266,10 +264,6 @@ class MarkdownDocument:
     @cached_property
     def _paragraph_lines(self) -> list[int]:
         return [first for first, _, _ in self._paragraph_blocks]
-
-    @cached_property
-    def _rendered(self) -> dict[int, Paragraph]:
-        return {}
 
     def _paragraph(self, index: int) -> Paragraph:
         """Paragraph `index`, its lines rendered when it is first asked for: a reader looks at
