@@ -267,7 +267,7 @@ class MarkdownDocument:
 
     def _paragraph(self, index: int) -> Paragraph:
         """Paragraph `index`, its lines rendered when it is first asked for: a reader looks at
-        the paragraphs of a few sections and at those that can hold a field, rarely at all."""
+        the paragraphs of a few sections and at those that can hold a field, seldom at every one."""
         paragraph = self._rendered.get(index)
         if paragraph is None:
             first, last, inline = self._paragraph_blocks[index]
