@@ -246,6 +246,21 @@ def test_migration_references_are_conservative(make_repo):
     assert records[0].migration_refs == ("ab12", "deadbeef0001", "202604011200")
 
 
+def test_migration_references_are_read_line_by_line(make_repo):
+    """An id at either end of a line counts; a revision phrase broken over two lines does not."""
+    text = complete_record().replace(
+        "Added an index.",
+        "202604011200\nthen 202604011300\nREVISION\n3f2a9c1b7d4e stays unnamed; Revision ID: a7",
+    )
+    records, _ = read(make_repo({PATH: text}))
+    assert records[0].migration_refs == ("202604011200", "202604011300", "a7")
+
+
+def test_a_record_naming_no_migration_has_no_references(make_repo):
+    records, _ = read(make_repo({PATH: complete_record()}))
+    assert records[0].migration_refs == ()
+
+
 def test_absent_register_means_no_records_and_no_finding(make_repo):
     assert read(make_repo({"README.md": "x"})) == ([], [])
 

@@ -34,6 +34,8 @@ _LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
 _NUMBERED_LINK_TEXT = re.compile(r"\[(\d+)\.\s")
 _RELATION = re.compile(r"superseded[\s_-]+by|supersedes", re.I)
 _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:$|[T\s(,])")
+_WORDS = re.compile(r"[A-Za-z]+")
+_NAME_SEPARATORS = re.compile(r"[,;]")
 
 
 def normalise_adr_ref(text: str) -> Optional[str]:
@@ -44,7 +46,7 @@ def normalise_adr_ref(text: str) -> Optional[str]:
 
 def normalise_status(text: str) -> Optional[str]:
     """The status word a text starts with (`superseded by ADR-021` -> Superseded), else None."""
-    words = re.findall(r"[A-Za-z]+", text)
+    words = _WORDS.findall(text)
     if not words or "|" in text:  # `proposed | accepted | ...` is an unfilled template
         return None
     first = words[0].lower()
@@ -281,7 +283,7 @@ class _AdrReader:
                 names = [field.plain]
             else:
                 names = []
-        split = (part.strip() for name in names for part in re.split(r"[,;]", name))
+        split = (part.strip() for name in names for part in _NAME_SEPARATORS.split(name))
         return tuple(name for name in split if name)
 
 

@@ -63,6 +63,7 @@ _WHEN = re.compile(
 _TRAILER_START = "-\u2013\u2014(|,:"
 _MIGRATION_ID = re.compile(r"(?<![\w/.\-])\d{12}(?![\w/\-])")
 _REVISION_PHRASE = re.compile(r"\brevision(?:\s+id)?\s*[:=]?\s*[`'\"]?([A-Za-z0-9_]+)", re.I)
+_REVISION_WORD = re.compile(r"\brevision", re.I)  # where a revision phrase can start
 _REVISION_HASH = re.compile(r"[0-9a-f]{12}")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_]*\d[A-Za-z0-9_]*")
 
@@ -239,10 +240,12 @@ def migration_refs(doc: MarkdownDocument, first: int, last: int) -> tuple[str, .
     `down_revision = ...` in a pasted snippet is not taken: it names the parent, not the change.
     """
     found: list[tuple[int, str]] = []
-    for line in range(first, min(last, doc.last_line) + 1):
-        text = doc.lines[line - doc.first_line]
-        found.extend((line, m) for m in _MIGRATION_ID.findall(text))
-        found.extend((line, m) for m in _REVISION_PHRASE.findall(text) if any(c.isdigit() for c in m))
+    numbers = range(first, min(last, doc.last_line) + 1)
+    lines = [doc.lines[line - doc.first_line] for line in numbers]
+    if _may_name_migrations(lines):
+        for line, text in zip(numbers, lines):
+            found.extend((line, m) for m in _MIGRATION_ID.findall(text))
+            found.extend((line, m) for m in _REVISION_PHRASE.findall(text) if any(c.isdigit() for c in m))
     for span in doc.code_spans_between(first, last):
         if _REVISION_HASH.fullmatch(span.text.strip()):
             found.append((span.line, span.text.strip()))
@@ -254,6 +257,16 @@ def migration_refs(doc: MarkdownDocument, first: int, last: int) -> tuple[str, .
         return line, doc.lines[line - doc.first_line].find(ref)
 
     return tuple(dict.fromkeys(ref for _, ref in sorted(found, key=position)))
+
+
+def _may_name_migrations(lines: list[str]) -> bool:
+    """Whether any of the lines can hold a MIGRATION_ID or a revision phrase.
+
+    One search over the record instead of two per line: a line break next to a match stands
+    where the line's start or end stood, so the record finds whatever one of its lines would.
+    """
+    text = "\n".join(lines)
+    return _MIGRATION_ID.search(text) is not None or _REVISION_WORD.search(text) is not None
 
 
 def _identifiers(value: str) -> list[str]:

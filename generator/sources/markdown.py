@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, Iterable, Optional
 
 import yaml
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, rules_block
 from markdown_it.token import Token
 
 from ..model import Finding, Location
@@ -47,18 +47,40 @@ def _depth_guard(state: Any, start_line: int, end_line: int, silent: bool) -> bo
     return True
 
 
-# The guard keeps block nesting below `maxNesting`, which then only bounds inline nesting (a
-# link label inside a link label ...), where reaching it leaves the paragraph's text as text.
-_PARSER = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_NESTING}).enable("table")
-_PARSER.block.ruler.before("table", "depth_guard", _depth_guard)
+# The blocks an ATX heading may interrupt, as markdown-it's own heading rule declares them.
+_HEADING_ENDS = ["paragraph", "reference", "blockquote"]
+
+
+def _parser(headings_early: bool = True) -> MarkdownIt:
+    """CommonMark with tables and the depth guard, as every document here is read.
+
+    The guard keeps block nesting below `maxNesting`, which then only bounds inline nesting (a
+    link label inside a link label ...), where reaching it leaves the paragraph's text as text.
+
+    With `headings_early`, a line is tried as an ATX heading right after the table rule instead
+    of after seven other rules. Each rule it now precedes (indented code, fences, block quotes,
+    thematic breaks, lists, link references, HTML blocks) rejects a line whose text starts with
+    `#`, and the heading rule rejects every other line without touching the parser's state, so
+    the tokens are the same; the commonest block of an ADR or a register is just found sooner.
+    """
+    parser = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_NESTING}).enable("table")
+    parser.block.ruler.before("table", "depth_guard", _depth_guard)
+    if headings_early:
+        parser.block.ruler.disable("heading")
+        parser.block.ruler.after("table", "heading_early", rules_block.heading, {"alt": _HEADING_ENDS})
+    return parser
+
+
+_PARSER = _parser()
 
 # A plain `Name: value` line: a short name of words, then a colon and a space (or line end).
 _PLAIN_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9 _/\-]{0,40}?)\s*:(?:\s+(.*))?$")
+_NOT_A_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def field_key(name: str) -> str:
     """Compare field and heading names loosely: lower case, words joined by single spaces."""
-    return " ".join(re.split(r"[^a-z0-9]+", name.lower())).strip()
+    return " ".join(_NOT_A_WORD.split(name.lower())).strip()
 
 
 @dataclass(frozen=True)
@@ -143,6 +165,7 @@ class MarkdownDocument:
         self.first_line = first_line
         self.lines = text.split("\n")
         self.tokens: list[Token] = _PARSER.parse(text)
+        self._rendered: dict[int, Paragraph] = {}  # paragraphs by index, see `_paragraph`
 
     @property
     def last_line(self) -> int:
@@ -190,7 +213,16 @@ class MarkdownDocument:
 
     def section(self, key: str, first: int = 0, last: Optional[int] = None) -> Optional[Section]:
         """The first section whose heading reads `key` (see `field_key`) between two lines."""
-        return next((s for s in self.sections_between(first, last) if s.heading.key == key), None)
+        in_range = (s for s in self._sections_by_key.get(key, ()) if s.heading.line >= first)
+        return next((s for s in in_range if last is None or s.heading.line <= last), None)
+
+    @cached_property
+    def _sections_by_key(self) -> dict[str, list[Section]]:
+        """The sections of each heading key, in document order: a reader asks for several."""
+        found: dict[str, list[Section]] = {}
+        for section in self.sections:
+            found.setdefault(section.heading.key, []).append(section)
+        return found
 
     def source(self, first: int, last: int) -> str:
         """The raw Markdown of file lines `first`..`last`, blank lines around it removed."""
@@ -221,27 +253,46 @@ class MarkdownDocument:
         return tuple(found)
 
     @cached_property
-    def paragraphs(self) -> tuple[Paragraph, ...]:
-        found = []
-        for index, token in enumerate(self.tokens):
-            if token.type == "paragraph_open" and token.map:
-                inline = self.tokens[index + 1]
-                first = self._file_line(token.map[0])
-                lines = tuple(_text_lines(inline.children or [], first))
-                found.append(Paragraph(first, self._file_line(token.map[1] - 1), lines))
-        return tuple(found)
-
-    def paragraphs_between(self, first: int, last: Optional[int] = None) -> tuple[Paragraph, ...]:
-        return _between(self.paragraphs, self._paragraph_lines, first, last)
+    def _paragraph_blocks(self) -> list[tuple[int, int, Token]]:
+        """(first line, last line, inline token) of each paragraph, in document order."""
+        return [
+            (self._file_line(token.map[0]), self._file_line(token.map[1] - 1), self.tokens[index + 1])
+            for index, token in enumerate(self.tokens)
+            if token.type == "paragraph_open" and token.map
+        ]
 
     @cached_property
     def _paragraph_lines(self) -> list[int]:
-        return [p.line for p in self.paragraphs]
+        return [first for first, _, _ in self._paragraph_blocks]
+
+    def _paragraph(self, index: int) -> Paragraph:
+        """Paragraph `index`, its lines rendered when it is first asked for: a reader looks at
+        the paragraphs of a few sections and at those that can hold a field, seldom at every one."""
+        paragraph = self._rendered.get(index)
+        if paragraph is None:
+            first, last, inline = self._paragraph_blocks[index]
+            paragraph = Paragraph(first, last, tuple(_text_lines(inline.children or [], first)))
+            self._rendered[index] = paragraph
+        return paragraph
+
+    @cached_property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        return tuple(self._paragraph(i) for i in range(len(self._paragraph_blocks)))
+
+    def paragraphs_between(self, first: int, last: Optional[int] = None) -> tuple[Paragraph, ...]:
+        start, stop = _bounds(self._paragraph_lines, first, last)
+        return tuple(self._paragraph(i) for i in range(start, stop))
 
     @cached_property
     def fields(self) -> tuple[Field, ...]:
         """Every field line of every paragraph, in document order."""
-        return tuple(f for p in self.paragraphs for t in p.lines if (f := _as_field(t)) is not None)
+        return tuple(
+            f
+            for index, (_, _, inline) in enumerate(self._paragraph_blocks)
+            if _may_hold_field(inline.content)
+            for t in self._paragraph(index).lines
+            if (f := _as_field(t)) is not None
+        )
 
     def fields_between(self, first: int, last: Optional[int] = None) -> tuple[Field, ...]:
         return _between(self.fields, self._field_lines, first, last)
@@ -263,8 +314,8 @@ class MarkdownDocument:
         """Inline code spans (`` `x` ``) of paragraphs, headings and table cells, with their lines."""
         spans = []
         for token in self.tokens:
-            if token.type != "inline" or not token.map:
-                continue
+            if token.type != "inline" or not token.map or "`" not in token.content:
+                continue  # only a backtick opens a code span
             line = self._file_line(token.map[0])
             for child in token.children or []:
                 if child.type in ("softbreak", "hardbreak"):
@@ -308,13 +359,19 @@ def _is_closed(token: Token, lines: list[str]) -> bool:
 
 
 def _between(items: tuple, lines: list[int], first: int, last: Optional[int]) -> tuple:
-    """The items (sorted by line, `lines` their lines) from line `first` to `last` inclusive.
+    """The items (sorted by line, `lines` their lines) from line `first` to `last` inclusive."""
+    start, stop = _bounds(lines, first, last)
+    return items[start:stop]
+
+
+def _bounds(lines: list[int], first: int, last: Optional[int]) -> tuple[int, int]:
+    """The slice of sorted `lines` from `first` to `last` inclusive.
 
     Binary search keeps a register with thousands of records linear to read.
     """
     start = bisect_left(lines, first)
-    stop = len(items) if last is None else bisect_right(lines, last)
-    return items[start:stop]
+    stop = len(lines) if last is None else bisect_right(lines, last)
+    return start, stop
 
 
 def parse_markdown(
@@ -403,6 +460,15 @@ def _href_of_last_link(children: list[Token], close: Token) -> str:
         if child.type == "link_open":
             href = str(child.attrs.get("href", ""))
     return href
+
+
+def _may_hold_field(markdown: str) -> bool:
+    """Whether a paragraph's Markdown can hold a field line at all.
+
+    Every field has a `:` in its text, and a `:` in the text is either written as such or as a
+    character reference (`&colon;`, `&#58;`); a paragraph with neither is not rendered for it.
+    """
+    return ":" in markdown or "&" in markdown
 
 
 def _as_field(text: TextLine) -> Optional[Field]:
@@ -577,9 +643,9 @@ def split_front_matter(rel: str, text: str) -> MarkdownFile:
     `...`. An unterminated block, broken YAML or a value that is not a mapping is a finding; the
     Markdown after the block is still returned so the rest of the file can be read.
     """
+    if text.partition("\n")[0].rstrip() != "---":
+        return MarkdownFile(None, text, 1)  # most documents: not split into lines for nothing
     lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        return MarkdownFile(None, text, 1)
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         problem = finding("GOV804", Location(rel, 1), "front matter opened with '---' is never closed")
