@@ -92,3 +92,19 @@ def test_deep_nesting_is_left_to_the_pure_python_loader(monkeypatch):
     assert markdown._LibyamlLoader is None or markdown._load_quickly(shallow) is not None
     monkeypatch.setattr(markdown, "_LibyamlLoader", None)
     assert markdown._load_quickly(shallow) is None
+
+
+@pytest.mark.parametrize("files,where", [
+    ({".github/workflows/migrations.yml": "name: ci\non: push\njobs:\n  a:\n    name: a\x01b\n"},
+     (".github/workflows/migrations.yml", 5)),
+    ({"docs/adr/ADR-001-x.md": "---\nstatus: accepted\ntitle: a\x01b\n---\n# ADR-001: X\n"},
+     ("docs/adr/ADR-001-x.md", 3)),
+])
+def test_a_control_character_in_yaml_is_a_finding_at_its_line(files, where, make_repo, no_outer_repository):
+    from generator.config import Config
+    from generator.sources import load_repository
+
+    repo = load_repository(make_repo(files), Config(), with_history=False)
+    found = [(f.location.path, f.location.line) for f in repo.reader_findings
+             if f.rule == "GOV804" and "special characters" in f.message]
+    assert found == [where]

@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Iterable, Optional
 
 import yaml
 from markdown_it import MarkdownIt, rules_block
 from markdown_it.token import Token
 
-from ..model import Finding, Location
+from ..model import Finding, Location, cached_property
 from ..catalog import finding
 
 #: Block nesting (each list adds two levels, each block quote one) beyond which a line is read
@@ -555,8 +554,9 @@ def load_yaml(
     quick = _load_quickly(text)
     if quick is not None:
         return YamlDocument(quick[1], quick[0], first_line), None
-    loader = GovYamlLoader(text)
+    loader: Optional[GovYamlLoader] = None
     try:
+        loader = GovYamlLoader(text)  # its reader rejects control characters here already
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
         return YamlDocument(data, node, first_line), None
@@ -570,7 +570,8 @@ def load_yaml(
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         return None, finding("GOV804", Location(rel, first_line), f"YAML cannot be loaded: {exc}")
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _load_quickly(text: str) -> Optional[tuple[Optional[yaml.Node], Any]]:
@@ -579,8 +580,9 @@ def _load_quickly(text: str) -> Optional[tuple[Optional[yaml.Node], Any]]:
     finding and its line are the same on every installation of PyYAML."""
     if _LibyamlLoader is None:
         return None
-    loader = _LibyamlLoader(text)
+    loader = None
     try:
+        loader = _LibyamlLoader(text)
         node = loader.get_single_node()
         if node is not None and _deeper_than(node, MAX_QUICK_DEPTH):
             return None
@@ -588,7 +590,8 @@ def _load_quickly(text: str) -> Optional[tuple[Optional[yaml.Node], Any]]:
     except Exception:  # every complaint is worded by the pure-Python loader
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _deeper_than(node: yaml.Node, limit: int) -> bool:
