@@ -65,7 +65,7 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
     if ":" not in docstring:
         return None
     fields: list[HeaderField] = []
-    candidates: list[tuple[int, int]] = []  # (paragraph, line) of lines that look like broken fields
+    others: list[tuple[int, int, str]] = []  # (paragraph, file line, text) of lines that are no field
     paragraphs_with_fields: set[int] = set()
     key = None  # the field being read: key, value parts, line, indentation
     parts: list[str] = []
@@ -79,10 +79,10 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
                 key = None
             continue
         indent = len(line) - len(line.lstrip()) if "\t" not in line else _indent(line)
-        if key is not None and indent > key_indent:
-            parts.append(stripped)
-            continue
         if key is not None:
+            if indent > key_indent:
+                parts.append(stripped)
+                continue
             fields.append(HeaderField(key, " ".join(parts), key_line))
             key = None
         match = _FIELD_LINE.match(line)
@@ -92,13 +92,15 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
             value = value.strip()
             parts = [value] if value else []
             paragraphs_with_fields.add(paragraph)
-        elif _looks_like_broken_field(line):
-            candidates.append((paragraph, first_line + index))
+        else:
+            others.append((paragraph, first_line + index, line))
     if key is not None:
         fields.append(HeaderField(key, " ".join(parts), key_line))
     if not fields:
         return None
-    malformed = tuple(line for par, line in candidates if par in paragraphs_with_fields)
+    # only a paragraph that holds fields can hold a broken one (a title line is no field)
+    malformed = tuple(number for par, number, line in others
+                      if par in paragraphs_with_fields and _looks_like_broken_field(line))
     return MetadataHeader(tuple(fields), first_line, malformed)
 
 
