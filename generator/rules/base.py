@@ -115,9 +115,5 @@ class Context:
         """The migrations whose header says FORWARD_ONLY: Yes (policy 3's rules each ask)."""
         return [m for m in self.with_header if m.forward_only]
 
-    @cached_property
-    def migrations_by_revision(self) -> dict[str, Migration]:
-        return {m.revision: m for m in self.repo.migrations if m.revision}
-
     def at(self, migration: Migration, line: int, column: int = 1) -> Location:
         return Location(migration.path, line, column)
