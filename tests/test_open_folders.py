@@ -34,8 +34,9 @@ PATHS = ["a/versions/one.py", "a/versions/two.py", "b/c/three.py", "top.py", "a/
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
 def test_the_same_result_as_reading_each_path_alone_and_nothing_left_open(tree):
-    alone = [read_bytes(tree, rel, "GOV802") for rel in PATHS]
     before = _open_descriptors()
+    alone = [read_bytes(tree, rel, "GOV802") for rel in PATHS]
+    assert _open_descriptors() == before
     with OpenFolders(tree) as folders:
         shared = [read_bytes(tree, rel, "GOV802", folders=folders) for rel in PATHS]
     assert _open_descriptors() == before

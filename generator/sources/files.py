@@ -207,9 +207,9 @@ _CAN_OPEN_PLAINLY = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and hasattr
 
 
 class OpenFolders:
-    """The repository's folders opened once for many reads, each relative to its parent without
-    following symlinks (as `_read_plainly` opens them), so reading a thousand files of one
-    folder costs a thousand opens instead of one per path component of each file.
+    """The repository's folders, each opened relative to its parent without following symlinks
+    (so whatever is read through them lies inside the repository), and kept open for many reads:
+    a thousand files of one folder cost a thousand opens, not one per path component of each.
     Use as a context manager: the descriptors are closed at its end."""
 
     MAX_OPEN = 64  # folders kept open at once; more are closed and reopened as needed
@@ -260,29 +260,25 @@ def _read_plainly(root: Path, rel: str, limit: int, folders: Optional[OpenFolder
         rel.encode("utf-8")
     except UnicodeEncodeError:
         return None
-    descriptors: list[int] = []
+    opened = folders or OpenFolders(root)  # a single read opens its folders for itself
+    descriptor: Optional[int] = None
     try:
-        if folders is not None:
-            folder = folders.descriptor(tuple(parts[:-1]))
-        else:
-            descriptors.append(os.open(root, os.O_RDONLY | os.O_DIRECTORY))
-            for part in parts[:-1]:
-                descriptors.append(os.open(part, _PLAIN_OPEN | os.O_DIRECTORY, dir_fd=descriptors[-1]))
-            folder = descriptors[-1]
-        descriptors.append(os.open(parts[-1], _PLAIN_OPEN, dir_fd=folder))
-        info = os.fstat(descriptors[-1])
+        descriptor = os.open(parts[-1], _PLAIN_OPEN, dir_fd=opened.descriptor(tuple(parts[:-1])))
+        info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
         wanted = info.st_size + 1  # one byte more than the size: a file that grew is not plain
-        data = os.read(descriptors[-1], wanted)
-        while len(data) < wanted and (more := os.read(descriptors[-1], wanted - len(data))):
+        data = os.read(descriptor, wanted)
+        while len(data) < wanted and (more := os.read(descriptor, wanted - len(data))):
             data += more
         return data if len(data) <= info.st_size else None
     except (OSError, ValueError, NotImplementedError):
         return None
     finally:
-        for descriptor in descriptors:
+        if descriptor is not None:
             os.close(descriptor)
+        if opened is not folders:
+            opened.close()
 
 
 def _refusal(root: Path, rel: str, undecodable_name: bool) -> Optional[str]:
