@@ -108,3 +108,13 @@ def test_a_control_character_in_yaml_is_a_finding_at_its_line(files, where, make
     found = [(f.location.path, f.location.line) for f in repo.reader_findings
              if f.rule == "GOV804" and "special characters" in f.message]
     assert found == [where]
+
+
+@pytest.mark.skipif(markdown._LibyamlLoader is None, reason="PyYAML without libyaml reads every document in Python")
+def test_a_valid_document_never_reaches_the_pure_python_loader(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the pure-Python loader was used for a valid document")
+
+    monkeypatch.setattr(markdown, "GovYamlLoader", refuse)
+    document, problem = load_yaml("ci.yml", SAMPLES["anchors and merge keys"])
+    assert problem is None and document.data["job"]["retry"] == 2

@@ -13,7 +13,6 @@ import posixpath
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from functools import cached_property
 from typing import Any, Callable, Iterable, Optional, Sequence
 from urllib.parse import unquote
 
@@ -27,6 +26,7 @@ from ..model import (
     Migration,
     Operation,
     Repository,
+    cached_property,
 )
 from ..rules.baseline import legacy_revisions
 from ..rules.helpers import SAFETY_CODES, MigrationLinks, bypass_for, destructive_operations

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
+from ..model import cached_property
 from ..schema.owners import Owner, Owners
 from ..schema.snapshot import SchemaObject, SnapshotError, loads, objects
 from ..sources.files import leaves_repository, read_text
