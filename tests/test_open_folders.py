@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.config import Config
+from generator.sources.adrs import read_adrs
 from generator.sources.files import OpenFolders, read_bytes
 
 
@@ -62,3 +64,23 @@ def test_more_folders_than_are_kept_open_are_all_read(tmp_path):
         assert _open_descriptors() - before <= OpenFolders.MAX_OPEN + 1
     assert read == [str(index).encode() for index in range(count)]
     assert _open_descriptors() == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_adrs_are_read_through_open_folders_with_the_same_refusals(tmp_path):
+    root = tmp_path / "repo"
+    adr_dir = root / "docs" / "adr"
+    adr_dir.mkdir(parents=True)
+    for number in (1, 2):
+        (adr_dir / f"ADR-00{number}-x.md").write_text(f"# ADR-00{number}: Decision {number}\n\n## Status\n\nAccepted\n")
+    (adr_dir / "ADR-003-bad.md").write_bytes(b"# ADR-003: Bad\n\n\xff\n")
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("# ADR-004: Not ours\n")
+    os.symlink(outside, adr_dir / "ADR-004-linked.md")
+    before = _open_descriptors()
+    adrs, findings = read_adrs(root, Config())
+    assert _open_descriptors() == before
+    assert [adr.id for adr in adrs] == ["ADR-001", "ADR-002"]
+    assert sorted((f.location.path, f.location.line) for f in findings) == [
+        ("docs/adr/ADR-003-bad.md", 3), ("docs/adr/ADR-004-linked.md", 1)]
+    assert "outside the repository" in next(f.message for f in findings if "linked" in f.location.path)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Optional
 
 from ..config import Config
 from ..model import Adr, Finding, Location
 from ..catalog import finding
-from .files import find_files, read_text
+from .files import OpenFolders, find_files, read_text
 from .header import adr_id, adr_references
 from .markdown import FrontMatter, Heading, MarkdownDocument, parse_markdown, split_front_matter
 
@@ -58,13 +58,14 @@ def read_adrs(root, config: Config) -> tuple[list[Adr], list[Finding]]:
     adrs: list[Adr] = []
     findings: list[Finding] = []
     first_file: dict[int, str] = {}
-    for rel in find_files(root, config.adrs):
-        if not _looks_like_adr(rel):
-            continue
-        text, problem = read_text(root, rel, "GOV804")
+    with OpenFolders(Path(root)) as folders:
+        texts = [read_text(root, rel, "GOV804", folders=folders)
+                 for rel in find_files(root, config.adrs) if _looks_like_adr(rel)]
+    for text, problem in texts:
         if text is None:
             findings.append(problem)
             continue
+        rel = text.path
         adr, problems = parse_adr(rel, text.text)
         findings.extend(problems)
         if adr is None:

@@ -7,6 +7,7 @@ Every reader goes through `find_files` and `read_text`, so symlinks that leave t
 
 from __future__ import annotations
 
+import codecs
 import fnmatch
 import os
 import stat
@@ -331,12 +332,18 @@ def decode(rel: str, data: bytes, code: str = "GOV804") -> tuple[Optional[str], 
     if nul >= 0:
         where = Location(rel, data.count(b"\n", 0, nul) + 1)
         return None, finding(code, where, "contains a NUL byte: a binary file, not text; not read")
+    bom = len(_BOM) if data.startswith(_BOM) else 0
     try:
-        text = data.decode("utf-8-sig")
+        text = data[bom:].decode("utf-8") if bom else data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        message = f"not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded"
-        return None, finding(code, _byte_location(rel, data, exc.start), message)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+        message = f"not valid UTF-8: byte 0x{data[bom + exc.start]:02x} cannot be decoded"
+        return None, finding(code, _byte_location(rel, data, bom + exc.start), message)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, None
+
+
+_BOM = codecs.BOM_UTF8
 
 
 def _byte_location(rel: str, data: bytes, offset: int) -> Location:
@@ -347,10 +354,13 @@ def _byte_location(rel: str, data: bytes, offset: int) -> Location:
 
 
 def read_text(
-    root: Path, rel: str, code: str = "GOV804", limit: int = MAX_DOCUMENT_BYTES
+    root: Path, rel: str, code: str = "GOV804", limit: int = MAX_DOCUMENT_BYTES,
+    folders: Optional[OpenFolders] = None,
 ) -> tuple[Optional[Text], Optional[Finding]]:
-    """Read and decode one document; exactly one of the two results is None."""
-    data, problem = read_bytes(root, rel, code, limit)
+    """Read and decode one document; exactly one of the two results is None.
+
+    `folders` keeps the folders of many reads open between them (see `OpenFolders`)."""
+    data, problem = read_bytes(root, rel, code, limit, folders)
     if data is None:
         return None, problem
     text, problem = decode(rel, data, code)

@@ -70,7 +70,8 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
     key = None  # the field being read: key, value parts, line, indentation
     parts: list[str] = []
     key_line = key_indent = paragraph = 0
-    for index, line in enumerate(docstring.split("\n")):
+    match_field = _FIELD_LINE.match
+    for number, line in enumerate(docstring.split("\n"), first_line):
         stripped = line.strip()
         if not stripped:
             paragraph += 1
@@ -78,22 +79,25 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
                 fields.append(HeaderField(key, " ".join(parts), key_line))
                 key = None
             continue
-        indent = len(line) - len(line.lstrip()) if "\t" not in line else _indent(line)
+        if "\t" in line:
+            indent = _indent(line)
+        else:
+            indent = len(line) - len(line.lstrip())
         if key is not None:
             if indent > key_indent:
                 parts.append(stripped)
                 continue
             fields.append(HeaderField(key, " ".join(parts), key_line))
             key = None
-        match = _FIELD_LINE.match(line)
+        match = match_field(line)
         if match:
-            key, value = match.group("key", "value")
-            key_line, key_indent = first_line + index, indent
+            key, value = match.group(2, 3)
+            key_line, key_indent = number, indent
             value = value.strip()
             parts = [value] if value else []
             paragraphs_with_fields.add(paragraph)
         else:
-            others.append((paragraph, first_line + index, line))
+            others.append((paragraph, number, line))
     if key is not None:
         fields.append(HeaderField(key, " ".join(parts), key_line))
     if not fields:
@@ -156,7 +160,7 @@ def alembic_message(docstring: str) -> Optional[str]:
     A first line that is a `Revision ID:` or header field line is no message, and neither is
     "empty message", which Flask-Migrate writes when no message was given.
     """
-    first = next((line.strip() for line in docstring.split("\n") if line.strip()), "")
+    first = docstring.strip().partition("\n")[0].strip()  # the first line that is not blank
     if not first or _ALEMBIC_LINE.match(first) or _FIELD_LINE.match(first):
         return None
     if first.lower().rstrip(".") in ("empty message", "none", "migration metadata"):

@@ -226,10 +226,7 @@ def _decode(rel: str, data: bytes) -> tuple[Optional[str], Optional[Finding]]:
     text, problem = decode(rel, data, CODE)
     if text is None:
         return None, problem
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        return None, finding(CODE, Location(rel, line), "contains a NUL byte; not a Python source file")
-    if not text.strip():
+    if not text or text.isspace():
         return None, finding(CODE, Location(rel), "empty file, not a migration (no revision identifier)")
     return text, None
 
