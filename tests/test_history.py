@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,6 +13,7 @@ import git
 import pytest
 
 from generator.cache import ParseCache
+from generator.sources import children
 from generator.sources.history import read_history, release_tags
 
 UTC = timezone.utc
@@ -281,6 +284,13 @@ def spawned(monkeypatch):
     return calls
 
 
+def program(call: list[str]) -> str:
+    """The program a command line runs: git's walk is started behind `setpriv --pdeathsig`."""
+    if Path(call[0]).name == "setpriv":
+        return call[call.index("--") + 1]
+    return call[0]
+
+
 def many_files_repo(root: Path, count: int, commits: int = 3) -> list[str]:
     """A repository of `count` files over a few commits, written quickly in one `git add` each."""
     repo = git.Repo.init(root, initial_branch="main")
@@ -314,7 +324,7 @@ def test_git_processes_do_not_grow_with_the_number_of_files(tmp_path, spawned):
     assert small_history.git_processes == large_history.git_processes == 3
     assert small_spawned == small_history.git_processes
     assert large_spawned == large_history.git_processes
-    assert all(Path(call[0]).name.startswith("git") for call in spawned)
+    assert all(Path(program(call)).name.startswith("git") for call in spawned)
     assert all(f.added is not None for f in large_history.files.values())
     first, third = large_history.files[large_paths[0]], large_history.files[large_paths[2]]
     assert first.added.date == at("2026-01-01T00:00:00+00:00")
@@ -331,6 +341,35 @@ def test_process_count_is_honest_when_there_is_no_history(tmp_path, spawned, kin
     history = read_history(root, ["a.py"])
     assert history.status == kind
     assert history.git_processes == len(spawned) == 1
+
+
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="setpriv (util-linux) is on every Debian system")
+def test_the_walk_is_tied_through_setpriv_and_read_again_when_setpriv_is_too_old(tmp_path, spawned, monkeypatch):
+    """A spawned (not forked) walk behind `setpriv --pdeathsig KILL`; a setpriv that does not know
+    the option ran no git, so the walk runs again, tied the other way, with the same history."""
+    monkeypatch.setattr(children, "_setpriv_refused", False)
+    root = tmp_path / "repo"
+    paths = many_files_repo(root, 6)
+    spawned.clear()
+    tied = read_history(root, paths)
+    walks = [call for call in spawned if "log" in call]
+    assert [Path(call[0]).name for call in walks] == ["setpriv"]
+    assert walks[0][1:4] == ["--pdeathsig", "KILL", "--"] and Path(program(walks[0])).name.startswith("git")
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "setpriv").write_text("#!/bin/sh\necho \"setpriv: unrecognized option '$1'\" >&2\nexit 1\n")
+    (old / "setpriv").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{old}{os.pathsep}{os.environ['PATH']}")
+    spawned.clear()
+    fallback = read_history(root, paths)
+    walks = [call for call in spawned if "log" in call]
+    assert [Path(call[0]).name for call in walks] == ["setpriv", Path(program(walks[0])).name]
+    assert fallback.files == tied.files and fallback.status == tied.status == "ok"
+    assert fallback.git_processes == tied.git_processes + 1  # the refused start is counted too
+    spawned.clear()
+    read_history(root, paths)  # refused once: not tried again in this process
+    assert not [call for call in spawned if Path(call[0]).name == "setpriv"]
 
 
 # --------------------------------------------------------------------------- walks kept for reuse

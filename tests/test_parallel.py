@@ -171,9 +171,31 @@ def test_no_walk_is_started_when_the_cache_has_it(make_git_repo, events, no_oute
     assert again.history == replace(first.history, git_processes=2)
 
 
+SETPRIV = shutil.which("setpriv")
+# setpriv before util-linux 2.33 (RHEL 8 ships 2.32) does not know --pdeathsig
+OLD_SETPRIV = "#!/bin/sh\necho \"setpriv: unrecognized option '$1'\" >&2\nexit 1\n"
+
+
+def _setpriv_on_path(tmp_path: Path, kind: str) -> str:
+    """A PATH with setpriv as `kind` says: the system's, missing, or one too old to tie."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("sh", "sleep"):
+        (tools / name).symlink_to(shutil.which(name))
+    if kind == "system":
+        (tools / "setpriv").symlink_to(SETPRIV)
+    elif kind == "too old":
+        (tools / "setpriv").write_text(OLD_SETPRIV)
+        (tools / "setpriv").chmod(0o755)
+    return str(tools)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_validate_killed_with_sigkill_leaves_no_git_behind(make_git_repo, tmp_path):
-    """Git's walk is still running when govsite dies; the kernel must take it down too."""
+@pytest.mark.parametrize("setpriv", ["system", "missing", "too old"])
+def test_a_validate_killed_with_sigkill_leaves_no_git_behind(make_git_repo, tmp_path, setpriv):
+    """Git's walk is still running when govsite dies; the kernel must take it down too, whether
+    setpriv tied it or the fallback did."""
+    assert SETPRIV, "setpriv (util-linux) is part of every Debian system"
     root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})])
     started = tmp_path / "walk.pid"
     slow_git = tmp_path / "bin" / "git"
@@ -185,7 +207,7 @@ def test_a_validate_killed_with_sigkill_leaves_no_git_behind(make_git_repo, tmp_
     )
     slow_git.chmod(0o755)
     env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(slow_git), "PYTHONPATH": str(ROOT),
-           "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+           "GIT_CEILING_DIRECTORIES": str(tmp_path), "PATH": _setpriv_on_path(tmp_path, setpriv)}
     validate = subprocess.Popen([sys.executable, "-m", "generator", "validate", str(root), "--no-cache"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     walk = None

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 import hashlib
 import posixpath
 import re
@@ -49,10 +50,10 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Callable, Iterator, Optional
 
 from ..model import Commit, FileHistory, History
-from .children import die_with_parent
+from .children import SETPRIV_ERROR, die_with_parent, refuse_setpriv, tied_command
 from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, outside_includes, partial_clone
 
 if TYPE_CHECKING:
@@ -139,23 +140,26 @@ class GitRunner:
     def start(self, *args: str, tied: bool = True) -> "Started":
         """Start git without waiting for it; raises only when git cannot be started.
 
-        `tied`: killed if this process dies first. That costs a few milliseconds (the child is
-        forked rather than spawned), worth it for a walk that may run for seconds.
+        `tied`: killed if this process dies first (see `children`), for a walk that may run for
+        seconds.
         """
         if not self.allowed():
             raise OSError("git not run: its configuration includes files outside the repository")
+        command = self.command(*args)
+        through_setpriv = tied_command(command) if tied else None
         output, errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()
         try:
             process = subprocess.Popen(
-                self.command(*args), cwd=self.cwd, env=git_environment(), stdin=subprocess.DEVNULL,
-                stdout=output, stderr=errors, preexec_fn=die_with_parent() if tied else None,
+                through_setpriv or command, cwd=self.cwd, env=git_environment(), stdin=subprocess.DEVNULL,
+                stdout=output, stderr=errors, preexec_fn=die_with_parent() if tied and not through_setpriv else None,
             )
         except BaseException:
             output.close()
             errors.close()
             raise
         self.processes += 1
-        return Started(process, output, errors)
+        again = functools.partial(self.start, *args, tied=True) if through_setpriv else None
+        return Started(process, output, errors, again)
 
 
 @dataclass
@@ -165,6 +169,7 @@ class Started:
     process: subprocess.Popen
     output: IO[bytes]
     errors: IO[bytes]
+    again: Optional[Callable[[], "Started"]] = None  # started through setpriv: the same, tied without
 
     def result(self) -> tuple[int, bytes, str]:
         """(exit status, stdout bytes, stderr text), once git has finished."""
@@ -172,7 +177,11 @@ class Started:
             status = self.process.wait()
             self.output.seek(0)
             self.errors.seek(0)
-            return status, self.output.read(), self.errors.read(64_000).decode("utf-8", "replace")
+            err = self.errors.read(64_000).decode("utf-8", "replace")
+            if self.again is not None and status != 0 and err.startswith(SETPRIV_ERROR):
+                refuse_setpriv()  # too old for --pdeathsig: git never ran
+                return self.again().result()
+            return status, self.output.read(), err
         finally:
             self.close()
 
@@ -274,11 +283,11 @@ class HistoryReading:
             self.renames = not self.partial_clone
             key, digest = self.walk_key = _walk_key(self.where, self.boundary, self._arguments())
             cached = self.cache.get(key, bytes, path=None, digest=digest) if self.cache is not None else None
+            # the tag listing takes milliseconds and writes to a file: it ends on its own
+            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
             if cached is None:
                 self.walk = self.run.start(*self._arguments(), self.where.head, "--")
             self.walked = cached
-            # the tag listing takes milliseconds and writes to a file: it ends on its own
-            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
 
     def _arguments(self) -> tuple[str, ...]:
         return WALK_ARGUMENTS if self.renames else PLAIN_WALK_ARGUMENTS
