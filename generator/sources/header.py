@@ -45,6 +45,7 @@ _ANY_CASE_FIELD = re.compile(r"^[ \t]*(?P<key>[A-Za-z][A-Za-z0-9_]*)[ \t]*:")
 
 
 def _indent(line: str) -> int:
+    """How far a line is indented, a tab counting to the next multiple of four."""
     if "\t" in line:
         line = line.expandtabs(4)
     return len(line) - len(line.lstrip())
@@ -72,27 +73,23 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
     key_line = key_indent = paragraph = 0
     match_field = _FIELD_LINE.match
     for number, line in enumerate(docstring.split("\n"), first_line):
-        stripped = line.strip()
-        if not stripped:
+        if not line or line.isspace():
             paragraph += 1
             if key is not None:
                 fields.append(HeaderField(key, " ".join(parts), key_line))
                 key = None
             continue
-        if "\t" in line:
-            indent = _indent(line)
-        else:
-            indent = len(line) - len(line.lstrip())
+        indented = line[0].isspace()
         if key is not None:
-            if indent > key_indent:
-                parts.append(stripped)
+            if indented and _indent(line) > key_indent:
+                parts.append(line.strip())
                 continue
             fields.append(HeaderField(key, " ".join(parts), key_line))
             key = None
         match = match_field(line)
         if match:
             key, value = match.group(2, 3)
-            key_line, key_indent = number, indent
+            key_line, key_indent = number, _indent(line) if indented else 0
             value = value.strip()
             parts = [value] if value else []
             paragraphs_with_fields.add(paragraph)
