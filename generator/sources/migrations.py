@@ -531,6 +531,8 @@ class CommentReader:
 
     def comments(self) -> list[Comment]:
         found: list[Comment] = []
+        if "#" not in self.source.text:  # most migrations: no comment, nothing to look at
+            return found
         done_until = 0
         for number, line in enumerate(self.source.lines, 1):
             if number <= done_until or "#" not in line:
