@@ -77,21 +77,24 @@ def _calls(tree: ast.AST) -> Iterator[ast.Call]:
     """Every call in an argument, in `ast.walk`'s order (breadth first, iterative: any depth is
     fine), without descending into names, constants and expression contexts, which hold none."""
     todo = deque([tree])
+    take, add = todo.popleft, todo.append
     while todo:
-        node = todo.popleft()
+        node = take()
         kind = type(node)
         if kind is ast.Call:
             yield node
         elif kind is ast.Attribute or kind is ast.keyword:  # only `.value` can hold a call
             if type(node.value) not in _INERT:
-                todo.append(node.value)
+                add(node.value)
             continue
         for name in node._fields:
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                todo.extend(item for item in value if isinstance(item, ast.AST) and type(item) not in _INERT)
-            elif isinstance(value, ast.AST) and type(value) not in _INERT:
-                todo.append(value)
+            if type(value) is list:
+                for item in value:
+                    if type(item) not in _INERT and isinstance(item, ast.AST):
+                        add(item)
+            elif type(value) not in _INERT and isinstance(value, ast.AST):
+                add(value)
 
 
 def _string(node: Optional[ast.AST]) -> Optional[str]:

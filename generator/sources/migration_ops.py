@@ -930,8 +930,12 @@ class OperationWalker:
         texts, searched = [], []
         by_key = method in FACTS_BY_KEY
         segment = self.source.segment
+        lines = self.source.lines if self.source.ascii else None
         for key, tree in self._arguments(call, frame):
-            shown = segment(tree)
+            if lines is not None and tree.lineno == tree.end_lineno:  # most arguments: one line of ASCII
+                shown = lines[tree.lineno - 1][tree.col_offset : tree.end_col_offset]
+            else:
+                shown = segment(tree)
             texts.append((key, shown))
             # an argument without a parenthesis holds no call: only the others are walked for facts
             if key != "*" and (by_key or "(" in shown):
@@ -966,10 +970,11 @@ class OperationWalker:
                 target = self.resolver.table_name(arg, env)
             elif role == "column" and target is None:
                 target = self.resolver.column_name(arg, env)
-        if table is None and batch is None:
-            table = self.resolver.table_name(_keyword(call, *TABLE_KEYWORDS), env)
-        if target is None:
-            target = self.resolver.column_name(_keyword(call, *TARGET_KEYWORDS), env)
+        if call.keywords:  # a table or target may be named by keyword
+            if table is None and batch is None:
+                table = self.resolver.table_name(_keyword(call, *TABLE_KEYWORDS), env)
+            if target is None:
+                target = self.resolver.column_name(_keyword(call, *TARGET_KEYWORDS), env)
         return table, target
 
     def _execute(self, call: ast.Call, text: str, frame: Frame, span: tuple[int, int]) -> None:
