@@ -563,8 +563,12 @@ def _parse_log(out: bytes) -> Iterator[tuple[list[bytes], list[tuple[str, tuple[
             continue
         status = token.strip(b"\n").decode("ascii", "replace")
         letter, score = status[:1], status[1:]
-        width = 2 if letter in ("R", "C") else 1
-        names = tuple(_decode_path(n) for n in fields[i + 1 : i + 1 + width])
+        if letter in ("R", "C"):
+            width = 2
+            names = tuple(_decode_path(n) for n in fields[i + 1 : i + 3])
+        else:
+            width = 1
+            names = (_decode_path(fields[i + 1]),) if i + 1 < len(fields) else ()
         if commit is not None and len(names) == width:
             changes.append((letter, names, int(score) if score.isdigit() else 100))
         i += 1 + width
@@ -575,7 +579,7 @@ def _parse_log(out: bytes) -> Iterator[tuple[list[bytes], list[tuple[str, tuple[
 def _parse_header(values: list[bytes]) -> Optional[Commit]:
     if len(values) < _HEADER_FIELDS:
         return None
-    sha, author, email, stamp, summary = (v.decode("utf-8", "replace") for v in values)
+    sha, author, email, stamp, summary = [v.decode("utf-8", "replace") for v in values]
     when = _parse_date(stamp)
     if not _SHA.match(sha) or when is None:
         return None
