@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import generator.sources.adrs as adrs_module
 import generator.sources.history as history_module
 import generator.sources.migrations as migrations_module
 from conftest import EXAMPLE, ROOT, govsite, migration
@@ -132,7 +133,7 @@ def test_a_bad_jobs_setting_stops_a_mkdocs_build_with_a_message(make_repo, tmp_p
 def events(monkeypatch):
     """The order in which git processes were started and migration files read."""
     seen: list[tuple[str, str]] = []
-    start, read_bytes = history_module.GitRunner.start, migrations_module.read_bytes
+    start, read_bytes, read_text = history_module.GitRunner.start, migrations_module.read_bytes, adrs_module.read_text
 
     def starting(self, *args, **options):
         seen.append(("git", args[0]))
@@ -142,8 +143,13 @@ def events(monkeypatch):
         seen.append(("read", rel))
         return read_bytes(root, rel, code, **options)
 
+    def reading_adr(root, rel, *args, **options):
+        seen.append(("read", rel))
+        return read_text(root, rel, *args, **options)
+
     monkeypatch.setattr(history_module.GitRunner, "start", starting)
     monkeypatch.setattr(migrations_module, "read_bytes", reading)
+    monkeypatch.setattr(adrs_module, "read_text", reading_adr)
     return seen
 
 
@@ -155,6 +161,10 @@ def test_the_git_walk_runs_while_the_files_are_read(make_git_repo, events, no_ou
     })])
     repo = load_repository(root, Config())
     assert events.index(("git", "log")) < events.index(("read", "alembic/versions/a1.py"))
+    # the tag listing once the migrations are read (not in the same moment as the walk), while
+    # the other inputs are read
+    assert (events.index(("read", "alembic/versions/b2.py")) < events.index(("git", "for-each-ref"))
+            < events.index(("read", "docs/adr/ADR-015-retire.md")))
     assert repo.history.status == "ok" and repo.history.git_processes == 3
     assert sorted(repo.history.files) == [
         "alembic/versions/a1.py", "alembic/versions/b2.py", "docs/adr/ADR-015-retire.md",

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Union
 
 from ..cache import ParseCache
 from ..config import Config
 from ..model import History, Repository
+
+if TYPE_CHECKING:
+    from .history import HistoryReading
 
 
 def load_repository(
@@ -33,7 +37,8 @@ def load_repository(
 
     Git's history walk does not depend on which files are read, so it is started first and
     runs in its own process while the files are read here; the history of exactly the files
-    read is picked out of its output at the end.
+    read is picked out of its output at the end. The tag listing, a few milliseconds of git,
+    starts once the migrations are read: started just after the walk, its start costs more.
     """
     from .adrs import read_adrs
     from .ci_configs import read_ci_jobs
@@ -45,13 +50,14 @@ def load_repository(
     config = config or Config()
     history = _start_history(root, config, with_history, history_from, cache)
     migrations, f1 = read_migrations(root, config, cache, jobs)
+    history.list_tags()
     adrs, f2 = read_adrs(root, config)
     exceptions, f3 = read_exceptions(root, config)
     policies, f4 = read_policies(root, config)
     ci_jobs, f5 = read_ci_jobs(root, config)
     paths = [m.path for m in migrations] + [a.path for a in adrs] + [p.path for p in policies]
     paths += [e.path for e in exceptions[:1]]
-    walked = history(paths)
+    walked = history.result(paths)
     if walked.status == "unavailable" and with_history and config.history != "off":
         from .git_access import outside_includes  # why git may not have run
 
@@ -75,17 +81,30 @@ def _start_history(
     with_history: bool,
     history_from: Optional[tuple[Path, str]],
     cache: Optional[ParseCache],
-) -> Callable[[list[str]], History]:
+) -> Union["HistoryReading", "KnownHistory"]:
     """Start reading git history as the configuration and `history_from` ask for it; the
-    function returned gives the history of the paths it is given."""
+    object returned gives the history of the paths it is given (`result`)."""
     history_root, history_rev = history_from or (root, "HEAD")
     if not with_history or config.history == "off":
-        return lambda paths: History(status="unavailable")
+        return KnownHistory(History(status="unavailable"))
     if config.history == "own" and not (history_root / ".git").exists():
-        return lambda paths: History(status="not-a-repository")
+        return KnownHistory(History(status="not-a-repository"))
     from .history import start_history
 
-    return start_history(history_root, history_rev, cache).result
+    return start_history(history_root, history_rev, cache)
+
+
+@dataclass(frozen=True)
+class KnownHistory:
+    """History known without asking git (switched off, or no repository): nothing to start."""
+
+    history: History
+
+    def list_tags(self) -> None:
+        """No tags to list."""
+
+    def result(self, paths: list[str]) -> History:
+        return self.history
 
 
 __all__ = ["load_repository"]

@@ -254,7 +254,8 @@ class _Where:
 @dataclass
 class HistoryReading:
     """History being read: `start` asks git where it is and starts the walk (unless the cache
-    has it) and the tag listing; `result` waits for them and follows the files asked about."""
+    has it), `list_tags` the tag listing; `result` waits for them (listing the tags if nobody
+    asked yet) and follows the files asked about."""
 
     root: Path
     run: GitRunner
@@ -283,11 +284,19 @@ class HistoryReading:
             self.renames = not self.partial_clone
             key, digest = self.walk_key = _walk_key(self.where, self.boundary, self._arguments())
             cached = self.cache.get(key, bytes, path=None, digest=digest) if self.cache is not None else None
-            # the tag listing takes milliseconds and writes to a file: it ends on its own
-            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
             if cached is None:
                 self.walk = self.run.start(*self._arguments(), self.where.head, "--")
             self.walked = cached
+
+    def list_tags(self) -> None:
+        """Start git's tag listing, once. It takes milliseconds and writes to a file, so it ends
+        on its own; started while the walk is still starting, its own start costs more."""
+        if self.tags is not None or self.settled is not None or self.where is None:
+            return
+        try:
+            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
+        except Exception:  # the boundary of start_history: a broken git must not break a build
+            self.fail()
 
     def _arguments(self) -> tuple[str, ...]:
         return WALK_ARGUMENTS if self.renames else PLAIN_WALK_ARGUMENTS
@@ -315,6 +324,9 @@ class HistoryReading:
         if not self.complete and not output.strip(b"\0\n"):  # not even the newest commit
             return History(status="unavailable", head=where.head, problem=self.problem)
         wanted = {_git_path(where.prefix, p): p for p in paths}
+        self.list_tags()
+        if self.settled is not None:
+            return self.settled
         status, tags, _ = self.tags.result()
         files, cut_off = _file_histories(output, wanted, self.boundary, self.complete)
         return History(
