@@ -42,7 +42,7 @@ _T = TypeVar("_T", bound=type)
 
 
 def record(cls: Optional[_T] = None, /, *, order: bool = False) -> Any:
-    """`@record` with a constructor that fills the new object's `__dict__`
+    """`@dataclass(frozen=True)` with a constructor that fills the new object's `__dict__`
     directly.
 
     The readers make hundreds of thousands of these in one run (an operation has 20 fields); the

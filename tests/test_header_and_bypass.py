@@ -13,6 +13,7 @@ from generator.config import Config
 from generator.model import Comment
 from generator.sources.header import (
     adr_references,
+    alembic_message,
     parse_alembic_docstring,
     parse_bypass,
     parse_comment_header,
@@ -65,6 +66,34 @@ def test_a_value_continues_on_more_indented_lines():
     header = parse_header(doc, first_line=10)
     assert header.get("ROLLBACK_STRATEGY") == "Restore from the nightly snapshot, then re-run the backfill."
     assert header.field("RISK_LEVEL").line == 13
+
+
+@pytest.mark.parametrize("indent", ["\t", "  \t", "\u3000", "\x0c "], ids=["tab", "spaces-tab", "ideographic", "form-feed"])
+def test_any_whitespace_indents_a_continuation(indent):
+    header = parse_header(f"RISK_LEVEL: High\n{indent}because it drops\nTITLE: x\n", 1)
+    assert header.get("RISK_LEVEL") == "High because it drops"
+    assert header.field("TITLE").line == 3
+
+
+def test_an_indented_key_is_continued_only_by_deeper_lines():
+    doc = "    RISK_LEVEL: High\n\t  deeper: a tab counts four\n\tTITLE: four, as deep as the key\n  less\n"
+    header = parse_header(doc, 1)
+    assert header.get("RISK_LEVEL") == "High deeper: a tab counts four"
+    assert header.get("TITLE") == "four, as deep as the key"
+    assert [f.key for f in header.fields] == ["RISK_LEVEL", "TITLE"]
+
+
+@pytest.mark.parametrize("docstring, message", [
+    ("Add the orders table\n\nRevision ID: a1\n", "Add the orders table"),
+    ("\n\n   \n  Add the orders table  \nmore\n", "Add the orders table"),
+    ("\u2003\n\tTitle after blank lines\n", "Title after blank lines"),
+    ("Revision ID: a1\nRevises:\n", None),
+    ("RISK_LEVEL: High\n", None),
+    ("empty message\n", None),
+    ("  \n\n", None),
+])
+def test_the_alembic_message_is_the_first_line_that_is_not_blank(docstring, message):
+    assert alembic_message(docstring) == message
 
 
 def test_an_empty_value_may_be_given_on_the_next_lines():

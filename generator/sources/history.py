@@ -575,12 +575,8 @@ def _parse_log(out: bytes) -> Iterator[tuple[list[bytes], list[tuple[str, tuple[
             continue
         status = token.strip(b"\n").decode("ascii", "replace")
         letter, score = status[:1], status[1:]
-        if letter in ("R", "C"):
-            width = 2
-            names = tuple(_decode_path(n) for n in fields[i + 1 : i + 3])
-        else:
-            width = 1
-            names = (_decode_path(fields[i + 1]),) if i + 1 < len(fields) else ()
+        width = 2 if letter in ("R", "C") else 1
+        names = tuple(_decode_path(n) for n in fields[i + 1 : i + 1 + width])
         if commit is not None and len(names) == width:
             changes.append((letter, names, int(score) if score.isdigit() else 100))
         i += 1 + width

@@ -116,8 +116,8 @@ class Source:
         """The source text of `node` (as written, including line breaks)."""
         first, last = node.lineno, node.end_lineno or node.lineno
         start, end = node.col_offset, node.end_col_offset
-        if first == last:
-            return self._slice(first, start, end)
+        if first == last:  # most nodes: part of one line, and most files are ASCII
+            return self.lines[first - 1][start:end] if self.ascii else self._slice(first, start, end)
         parts = [self._slice(first, start, None)]
         parts.extend(self.lines[first : last - 1])
         parts.append(self._slice(last, 0, end))
@@ -930,12 +930,8 @@ class OperationWalker:
         texts, searched = [], []
         by_key = method in FACTS_BY_KEY
         segment = self.source.segment
-        lines = self.source.lines if self.source.ascii else None
         for key, tree in self._arguments(call, frame):
-            if lines is not None and tree.lineno == tree.end_lineno:  # most arguments: one line of ASCII
-                shown = lines[tree.lineno - 1][tree.col_offset : tree.end_col_offset]
-            else:
-                shown = segment(tree)
+            shown = segment(tree)
             texts.append((key, shown))
             # an argument without a parenthesis holds no call: only the others are walked for facts
             if key != "*" and (by_key or "(" in shown):
