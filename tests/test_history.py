@@ -11,6 +11,7 @@ from pathlib import Path
 
 import git
 import pytest
+from conftest import govsite
 
 from generator.cache import ParseCache
 from generator.sources import children
@@ -210,7 +211,7 @@ def test_shallow_clone_keeps_what_it_has_and_forgets_the_cut_off_commits(make_gi
 
 def test_git_that_cannot_start_is_unavailable(make_git_repo, monkeypatch):
     root = make_git_repo([("2026-01-01T00:00:00Z", {"a.py": "1\n"})])
-    monkeypatch.setattr(git.Git, "GIT_PYTHON_GIT_EXECUTABLE", "/nonexistent/bin/git")
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", "/nonexistent/bin/git")
     history = read_history(root, ["a.py"])
     assert history.status == "unavailable"
     assert history.files["a.py"].added is None
@@ -289,6 +290,32 @@ def program(call: list[str]) -> str:
     if Path(call[0]).name == "setpriv":
         return call[call.index("--") + 1]
     return call[0]
+
+
+def test_validate_starts_only_the_git_processes_it_counts(tmp_path):
+    """`govsite validate` starts three git processes, seen by the system: `rev-parse`, the walk
+    and the tag listing. No `git version` of a library's own, no other command."""
+    many_files_repo(tmp_path / "repo", 5)
+    log, shim = tmp_path / "git-starts.log", tmp_path / "bin" / "git"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{shutil.which("git")}" "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    environment = {"PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "GIT_PYTHON_GIT_EXECUTABLE": "git"}
+    result = govsite("validate", str(tmp_path / "repo"), "--no-cache", env=environment)
+    assert "5 migrations" in result.stdout, result.stdout + result.stderr[-3000:]
+    started = [git_subcommand(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert sorted(started) == ["for-each-ref", "log", "rev-parse"]
+
+
+def git_subcommand(command_line: str) -> str:
+    """`log` of `--no-pager -c a=b -c c=d log -z ...`."""
+    words = iter(command_line.split())
+    for word in words:
+        if word == "-c":
+            next(words)
+        elif not word.startswith("-"):
+            return word
+    return ""
 
 
 def many_files_repo(root: Path, count: int, commits: int = 3) -> list[str]:

@@ -131,7 +131,7 @@ def test_a_bad_jobs_setting_stops_a_mkdocs_build_with_a_message(make_repo, tmp_p
 
 @pytest.fixture
 def events(monkeypatch):
-    """The order in which git processes were started and migration files read."""
+    """The order in which git processes were started and migration and ADR files read."""
     seen: list[tuple[str, str]] = []
     start, read_bytes, read_text = history_module.GitRunner.start, migrations_module.read_bytes, adrs_module.read_text
 
@@ -177,7 +177,7 @@ def test_no_walk_is_started_when_the_cache_has_it(make_git_repo, events, no_oute
     first = load_repository(root, Config(), cache=cache)
     events.clear()
     again = load_repository(root, Config(), cache=cache)
-    assert [event for event in events if event[0] == "git"] == [("git", "for-each-ref")]
+    assert [event for event in events if event[0] == "git"] == [("git", "rev-parse"), ("git", "for-each-ref")]
     assert again.history == replace(first.history, git_processes=2)
 
 

@@ -40,6 +40,15 @@ CONFIG_ARGUMENTS = (
 MAX_INCLUDE_DEPTH = 10  # git's own limit
 
 
+def git_executable() -> str:
+    """The git to run: `GIT_PYTHON_GIT_EXECUTABLE` when set, else `git` from the `PATH`.
+
+    That is gitpython's own rule, read here without importing gitpython (about 40 ms, two of
+    them a `git version` it runs), so one setting picks the git of every command.
+    """
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE", "git")
+
+
 def git_environment() -> dict[str, str]:
     """The environment git runs in: the caller's, without configuration from outside."""
     environment = dict(os.environ)

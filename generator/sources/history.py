@@ -54,7 +54,7 @@ from typing import IO, TYPE_CHECKING, Callable, Iterator, Optional
 
 from ..model import Commit, FileHistory, History
 from .children import SETPRIV_ERROR, die_with_parent, refuse_setpriv, tied_command
-from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, outside_includes, partial_clone
+from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, git_executable, outside_includes, partial_clone
 
 if TYPE_CHECKING:
     from ..cache import ParseCache
@@ -94,7 +94,10 @@ _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 @dataclass
 class GitRunner:
-    """Runs git in `cwd` through gitpython and counts every process it starts.
+    """Runs git in `cwd` and counts every process it starts.
+
+    The history reader's processes are started directly (`start`), so reading a repository never
+    imports gitpython; the short commands of versioned builds go through gitpython (a call).
 
     The count is what `History.git_processes` reports, so it is kept here, at the only place
     that starts a process, rather than estimated. Git runs without configuration or mailmap
@@ -108,9 +111,7 @@ class GitRunner:
 
     def command(self, *args: str) -> list[str]:
         """The full command line of `git ARGS`, as every git process of the reader starts."""
-        import git  # imported here: `import git` itself fails when no git executable exists
-
-        return [git.Git.GIT_PYTHON_GIT_EXECUTABLE, "--no-pager", *_NEUTRAL_CONFIG, *CONFIG_ARGUMENTS, *args]
+        return [git_executable(), "--no-pager", *_NEUTRAL_CONFIG, *CONFIG_ARGUMENTS, *args]
 
     def allowed(self) -> bool:
         """False when the repository's git configuration includes files from outside it."""
@@ -119,7 +120,10 @@ class GitRunner:
         return not self.refused
 
     def __call__(self, *args: str) -> tuple[int, bytes, str]:
-        """(exit status, stdout bytes, stderr text); raises only when git cannot be started."""
+        """(exit status, stdout bytes, stderr text); raises only when git cannot be started.
+
+        Through gitpython, imported here: `import git` fails when no git executable exists.
+        """
         import git
 
         if not self.allowed():
@@ -387,11 +391,14 @@ class HistoryReading:
 
 
 def _locate(root: Path, run: GitRunner, rev: str = "HEAD") -> tuple[Optional[_Where], str]:
-    """One `rev-parse`; `--verify -q HEAD` exits 1 (printing the rest) when there is no commit."""
-    status, out, err = run(
+    """One `rev-parse`; `--verify -q HEAD` exits 1 (printing the rest) when there is no commit.
+
+    Started like the walk, not through gitpython: a `validate` then never imports gitpython.
+    """
+    status, out, err = run.start(
         "rev-parse", "--show-prefix", "--is-shallow-repository",
-        "--git-path", "shallow", "--verify", "-q", rev if rev == "HEAD" else f"{rev}^{{commit}}",
-    )
+        "--git-path", "shallow", "--verify", "-q", rev if rev == "HEAD" else f"{rev}^{{commit}}", tied=False,
+    ).result()
     if status not in (0, 1):
         return None, "not-a-repository" if "not a git repository" in err else "unavailable"
     lines = out.decode("utf-8", "surrogateescape").split("\n")
