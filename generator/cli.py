@@ -103,12 +103,17 @@ def _unavailable(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run one command; every error becomes a one-line message and an exit status."""
+    """Run one command; every error becomes a one-line message and an exit status.
+
+    Without `argv` this is the program (`govsite ...`, `python -m generator ...`): the process
+    ends with the command.
+    """
+    ends_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         with _stop_signals_interrupt():
             args = build_parser(argv).parse_args(argv)
-            with _collection_paused(args.command in COMMANDS_WITHOUT_COLLECTION):
+            with _collection_paused(args.command in COMMANDS_WITHOUT_COLLECTION, ends_process):
                 return args.run(args)
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
@@ -134,7 +139,11 @@ COMMANDS_WITHOUT_COLLECTION = frozenset({"validate", "review"})
 
 
 @contextlib.contextmanager
-def _collection_paused(pause: bool) -> Iterator[None]:
+def _collection_paused(pause: bool, ends_process: bool) -> Iterator[None]:
+    """The collector paused while the command runs. When the process ends with the command,
+    everything left is frozen instead of scanned: the interpreter's own collections at exit
+    would otherwise walk every object of the libraries imported (about 30,000 for a validate;
+    13 ms of a 0.2 s run), only to free what exit frees anyway."""
     pause = pause and gc.isenabled()
     if pause:
         gc.disable()
@@ -142,6 +151,8 @@ def _collection_paused(pause: bool) -> Iterator[None]:
         yield
     finally:
         if pause:
+            if ends_process:
+                gc.freeze()
             gc.enable()
 
 

@@ -458,3 +458,31 @@ def test_sigterm_while_a_command_runs_exits_143(monkeypatch):
 
     monkeypatch.setattr(rules, "run", terminated)
     assert main(["rules"]) == 128 + signal.SIGTERM
+
+
+# --------------------------------------------------------------------------- the collector
+
+
+def test_main_called_by_a_program_leaves_its_collector_as_it_was(clean_repo):
+    """validate pauses the collector while it runs; a program that calls `main` with
+    arguments gets it back enabled, with nothing frozen."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert main(["validate", str(clean_repo), "--no-cache"]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+@pytest.mark.parametrize("command, frozen", [("validate", True), ("rules", False)])
+def test_govsite_as_the_program_freezes_what_is_left_only_after_validate(clean_repo, command, frozen):
+    """Run as the program, validate freezes what is left when it ends, so the interpreter's
+    collections at exit skip it; commands that keep the collector (builds, rules) do not."""
+    arguments = ["validate", str(clean_repo), "--no-cache"] if command == "validate" else ["rules"]
+    script = (
+        "import gc, sys\nfrom generator.cli import main\n"
+        f"sys.argv = ['govsite', *{arguments!r}]\nstatus = main()\n"
+        "print(status, gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.stdout.split()[-3:] == ["0", "True", str(frozen)], result.stderr[-3000:]
