@@ -18,10 +18,10 @@ import contextlib
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Optional, Union
@@ -653,10 +653,7 @@ def file_access_log(monkeypatch) -> Iterator[list[str]]:
         note(path)
         return real_listdir(path)
 
-    with monkeypatch.context() as patch:
-        # everything in this process, where the log is: no forked reader (ADRs and history are
-        # otherwise read in a process beside, whose opens this log would never see)
-        patch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with monkeypatch.context() as patch:  # every reader runs in this process, where the log is
         for owner, name, replacement in (
             (builtins, "open", logged_open),
             (io, "open", logged_open),
@@ -669,8 +666,12 @@ def file_access_log(monkeypatch) -> Iterator[list[str]]:
 
 
 def outside_of(paths: list[str], roots: list[str]) -> list[str]:
+    """The paths under none of `roots`. The temporary folder itself is allowed, nothing in it:
+    git writes its output to an anonymous file made there (`O_TMPFILE` opens the folder)."""
+    scratch = os.path.realpath(tempfile.gettempdir())
+
     def allowed(path: str) -> bool:
-        return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+        return path == scratch or any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
     return sorted({p for p in paths if not allowed(p)})
 
