@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -37,6 +40,22 @@ def test_the_example_repository_configuration_is_accepted():
 @pytest.mark.parametrize("written, canonical", [("PostgreSQL", "postgres"), ("mssql", "tsql"), ("sqlite", "sqlite")])
 def test_a_sql_dialect_is_stored_under_the_name_every_reader_knows(written, canonical):
     assert config_from_mapping({"sql_dialect": written}).sql_dialect == canonical
+
+
+@pytest.mark.parametrize("written", ["postgres", "PostgreSQL", "pg"])
+def test_naming_postgresql_imports_no_second_sql_parser(tmp_path, written):
+    """PostgreSQL is read by pglast; a configuration naming it must not pay for sqlglot's import
+    (a third of a small repository's run). Another dialect still loads it, to check the name."""
+    (tmp_path / "govsite.toml").write_text(f'sql_dialect = "{written}"\n', encoding="utf-8")
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom generator.config import load_config\n"
+        f"print(load_config(Path({str(tmp_path)!r})).sql_dialect, 'sqlglot' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.stdout.split() == ["postgres", "False"], done.stderr[-2000:]
+    with pytest.raises(ConfigError, match="did you mean 'postgres'"):
+        config_from_mapping({"sql_dialect": "postgress"})
 
 
 def test_dashes_and_underscores_name_the_same_option():

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from ..catalog import finding
-from ..config import SQL_DIALECT_ALIASES, Config
+from ..config import Config, canonical_dialect
 from ..model import Finding, Location
 from ..paths import inside
 from .files import find_files, left_to_report, read_bytes, read_text
@@ -46,6 +46,9 @@ _ASSIGNS_DOWN_REVISION = re.compile(rb"^down_revision\s*(?::[^=\n]*)?=", re.MULT
 # A value filled in by a program (`{alembic_dir}`, `${DIR}`, `%(name)s` other than `here`).
 _HERE = "\x00here\x00"  # stands for %(here)s while the parser fills in the other names
 _TEMPLATED = re.compile(r"\{[^}]*\}|\$\{?\w|%\((?!here\))\w+\)s")
+# The placeholder of Alembic's alembic.ini template, `driver://user:pass@localhost/dbname`,
+# left as it is when env.py sets the URL: no dialect.
+ALEMBIC_TEMPLATE_DRIVER = "driver"
 
 
 @dataclass(frozen=True)
@@ -499,15 +502,12 @@ def environment_dialect(env: MigrationEnvironment, config: Config) -> str:
 
 def dialect_of_url(url: Optional[str]) -> Optional[str]:
     """`postgresql+psycopg://...` -> "postgres"; None for a URL filled in at run time or a
-    dialect no SQL reader knows (Alembic's template `driver://`)."""
+    dialect no SQL reader knows (Alembic's template `driver://`, answered without asking
+    sqlglot)."""
     match = re.match(r"\s*([A-Za-z][\w]*)(?:\+[\w.]+)?://", url or "")
-    if not match:
+    if not match or match.group(1).lower() == ALEMBIC_TEMPLATE_DRIVER:
         return None
-    from sqlglot.dialects.dialect import Dialects
-
-    name = match.group(1).lower()
-    name = SQL_DIALECT_ALIASES.get(name, name)
-    return name if name in {d.value for d in Dialects if d.value} else None
+    return canonical_dialect(match.group(1))
 
 
 def _unreached(root: Path, walk: _Walk, environments, read: set[str], config: Config) -> Iterator[Finding]:
