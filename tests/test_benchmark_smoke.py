@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -46,6 +47,7 @@ def test_quick_run_prints_every_column_and_writes_the_same_table(tmp_path):
         "ast.parse baseline (s)", "validate cold (s)", "git history walk alone (s)",
         "cold / (baseline + git walk) (target ≤ 1.5)", "cold, 2 parsing workers (s)", "validate warm (s)", "warm / cold", "site build (s)", "plain mkdocs (s)", "build / plain",
         "git processes (reported / counted)", "site bytes / migration", "peak MB validate / build",
+        "`govsite validate` command (s)",
     ):
         assert any(cell.startswith(column) for cell in header), column
     cells = dict(zip(header, row))
@@ -56,9 +58,19 @@ def test_quick_run_prints_every_column_and_writes_the_same_table(tmp_path):
     example = dict(zip(*table_rows(printed, "repository")))
     assert example["repository"] == "examples/attribution-platform"
     assert int(example["migrations"]) > 30 and example["cold / (baseline + git walk)"].endswith("x")
+    for measured in (cells, example):  # the whole command, above the interpreter's own start
+        command, interpreter = command_seconds(measured["`govsite validate` command (s)"])
+        assert command > interpreter > 0
     numbers = table_rows(printed.split("Where the cold")[1], "N")
     assert numbers[0][:5] == ["N", "migrations (s)", "other readers (s)", "git history (s)", "rules (s)"]
     assert numbers[1][-1] == "40"  # every migration came from the warm cache
+
+
+def command_seconds(cell: str) -> tuple[float, float]:
+    """(command, interpreter) of a cell such as `0.198 (interpreter 0.023)`."""
+    match = re.fullmatch(r"(\d+\.\d{3}) \(interpreter (\d+\.\d{3})\)", cell)
+    assert match, cell
+    return float(match[1]), float(match[2])
 
 
 def test_quick_run_with_the_site_fills_the_site_columns(tmp_path):
