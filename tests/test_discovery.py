@@ -302,14 +302,16 @@ def test_the_dialect_of_an_alembic_ini_url(url, dialect):
     assert dialect_of_url(url) == dialect
 
 
-def test_postgresql_and_the_template_url_import_no_second_sql_parser(git_repo):
-    """Alembic's template URL (`driver://`) and a PostgreSQL one are answered without sqlglot,
-    whose import is about 80 ms of every command."""
+def test_urls_of_sqlalchemys_dialects_and_the_template_url_import_no_sql_parser(git_repo):
+    """Alembic's template URL (`driver://`) and the URLs of SQLAlchemy's own dialects are
+    answered without sqlglot, whose import is about 80 ms of every command."""
     root = git_repo({
         "alembic.ini": "[alembic]\nscript_location = alembic\nsqlalchemy.url = driver://user:pass@localhost/dbname\n",
         "alembic/versions/a1.py": migration("a1"),
         "services/pg/alembic.ini": "[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql://u@db/app\n",
         "services/pg/alembic/versions/a1.py": migration("a1"),
+        "services/lite/alembic.ini": "[alembic]\nscript_location = alembic\nsqlalchemy.url = sqlite:///app.db\n",
+        "services/lite/alembic/versions/a1.py": migration("a1"),
     })
     script = (
         "import sys\nfrom pathlib import Path\nfrom generator.config import Config\n"
@@ -319,7 +321,7 @@ def test_postgresql_and_the_template_url_import_no_second_sql_parser(git_repo):
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
-    assert done.stdout.strip() == "['None', 'postgres'] False", done.stderr[-2000:]
+    assert done.stdout.strip() == "['None', 'postgres', 'sqlite'] False", done.stderr[-2000:]
 
 
 def test_environments_setting_is_checked():
