@@ -7,13 +7,12 @@ imports no rule, so the readers report their findings through it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
-from .model import Finding, Location, Severity
+from .model import Finding, Location, Severity, record
 
 
-@dataclass(frozen=True)
+@record
 class RuleSpec:
     code: str
     name: str

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from .catalog import CATALOG
-from .model import Severity
+from .model import Severity, record
 from .paths import inside
 
 DEFAULT_REQUIRED_FIELDS = (
@@ -52,7 +52,7 @@ DEFAULT_ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class VersionsConfig:
     """The `[versions]` table: which release tags `govsite build --versions` publishes."""
 

@@ -11,15 +11,14 @@ part in heads, bases or cycles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, TypeVar
 
-from .model import Migration, cached_property
+from .model import Migration, cached_property, record
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@record
 class MissingTarget:
     """A `down_revision` or `depends_on` entry that names no known revision."""
 

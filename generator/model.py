@@ -50,10 +50,13 @@ def record(cls: Optional[_T] = None, /, *, order: bool = False) -> Any:
     which makes it about five times slower. `dataclass` also compiles a constructor and a
     `__setattr__` and `__delattr__` for every frozen class; skipping those saves a third of the
     model's import, about 5 ms of every command. Equality, hashing (as a frozen class has it),
-    ordering, `replace` and pickling are the dataclass's own.
+    ordering, `replace` and pickling are the dataclass's own. Every frozen value class of the
+    package is a record.
     """
 
     def make(cls: _T) -> _T:
+        if hasattr(cls, "__post_init__"):
+            raise TypeError(f"{cls.__name__}: a record's constructor calls no __post_init__")
         cls = dataclasses.dataclass(init=False, order=order, unsafe_hash=True)(cls)
         cls.__init__ = _direct_init(cls)
         cls.__setattr__ = _refuse_to_set

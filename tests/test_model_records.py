@@ -105,3 +105,17 @@ def test_a_record_refuses_fields_its_constructor_cannot_take():
         class Odd:
             shown: int
             hidden: int = dataclasses.field(default=0, init=False)
+
+
+def test_a_record_refuses_fields_and_hooks_its_constructor_would_not_honour():
+    with pytest.raises(TypeError, match="calls no __post_init__"):
+        @record
+        class Checked:
+            value: int
+
+            def __post_init__(self) -> None:
+                raise ValueError("never called by a record")
+    with pytest.raises(TypeError, match="plain init fields"):
+        @record
+        class Hidden:
+            value: int = dataclasses.field(init=False, default=0)

@@ -10,11 +10,11 @@ attribute of one (`generator.commands.site:BUILD`). `cli` builds the one parser 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Any, Optional
+from ..model import record
 
 
-@dataclass(frozen=True)
+@record
 class Subcommand:
     name: str
     help: str

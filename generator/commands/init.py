@@ -15,7 +15,6 @@ import json
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -23,6 +22,7 @@ from ..config import DEFAULT_ALLOWED_VALUES, Config, ConfigError, config_from_ma
 from ..sources.discovery import discover, environment_files
 from ..terminal import Status
 from .common import EXIT_OK, CommandError, add_repository_argument, emit, repository_root
+from ..model import record
 
 TEMPLATES = Path(__file__).with_name("templates")
 REFUSED = "refused"  # a file init would not write; the run then exits 2
@@ -74,13 +74,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --------------------------------------------------------------------------- what is found
 
 
-@dataclass(frozen=True)
+@record
 class Dialect:
     name: Optional[str]  # None: none detected, the default applies
     source: str
 
 
-@dataclass(frozen=True)
+@record
 class Planned:
     """A file init writes: created when missing, never changed when present."""
 

@@ -9,11 +9,10 @@ so a reader can see who approved what.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ..config import Config
-from ..model import Finding, Repository, Severity
+from ..model import Finding, Repository, Severity, record
 from ..rules import CATALOG, Rule, all_rules
 
 # format name -> module of this package that has `format_report(findings, repo, config, **options)`
@@ -21,7 +20,7 @@ FORMATTERS = {"text": "text", "json": "json_report", "sarif": "sarif", "github":
 FORMATS = tuple(FORMATTERS)
 
 
-@dataclass(frozen=True)
+@record
 class Tally:
     """What a summary line says: unsuppressed errors and warnings, and how many were suppressed."""
 

@@ -11,18 +11,17 @@ docstring is the rule's documentation, in four Markdown sections (`## What it do
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 from ..config import Config
-from ..model import Adr, Bypass, Finding, Location, Migration, Repository, cached_property
+from ..model import Adr, Bypass, Finding, Location, Migration, Repository, cached_property, record
 from ..catalog import CATALOG, RuleSpec, finding
 from .helpers import MigrationLinks, SafetyIssue, safety_issues
 
 Check = Callable[["Context"], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     spec: RuleSpec
     check: Optional[Check]

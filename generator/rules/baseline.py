@@ -17,14 +17,14 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
 from ..catalog import CATALOG, finding
 from ..config import Config, ConfigError
 from ..graph import RevisionGraph, environment_graphs
-from ..model import Finding, Location, Migration, Repository, Suppression
+from ..model import Finding, Location, Migration, Repository, Suppression, record
 from ..paths import inside
 from .base import document
 
@@ -42,7 +42,7 @@ _SPACE = re.compile(r"\s+")
 _TRAILING_COMMA = re.compile(r",(?=[)\]}])")
 
 
-@dataclass(frozen=True)
+@record
 class BaselineEntry:
     rule: str
     path: str
@@ -54,7 +54,7 @@ class BaselineEntry:
         return {"rule": self.rule, "path": self.path, "fingerprint": self.fingerprint, "what": self.what}
 
 
-@dataclass(frozen=True)
+@record
 class Baseline:
     path: str  # relative to the repository root, as configured
     entries: tuple[BaselineEntry, ...]

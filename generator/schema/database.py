@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass
 from typing import Iterator, Optional
 from urllib.parse import quote, quote_plus
+from ..model import record
 
 URL_VARIABLE = "GOVSITE_DATABASE_URL"
 DEFAULT_TIMEOUT_SECONDS = 30
@@ -28,7 +28,7 @@ class DatabaseError(Exception):
     """
 
 
-@dataclass(frozen=True)
+@record
 class Masked:
     """A database URL and the ways its password may appear in text."""
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional, Sequence
 
 from ..catalog import finding
 from ..graph import RevisionGraph
-from ..model import EmergencyRecord, Finding, Location, Migration, Repository, Severity
+from ..model import EmergencyRecord, Finding, Location, Migration, Repository, Severity, record
 from ..rules.helpers import MigrationLinks, as_utc, utc_stamp
 from ..rules.history_rules import LIMIT
 from .owners import Owner, Owners, in_revision_order
@@ -30,7 +30,7 @@ MAX_LISTED = 5
 MAX_VALUE_CHARS = 160
 
 
-@dataclass(frozen=True)
+@record
 class Difference:
     state: str  # "missing" | "unexpected" | "changed"
     obj: SchemaObject
@@ -43,7 +43,7 @@ class Difference:
         return "; ".join(f"{a} expected {_value(e)}, found {_value(f)}" for a, e, f in self.changes)
 
 
-@dataclass(frozen=True)
+@record
 class Coverage:
     """An open emergency record that names an out-of-band object."""
 
@@ -55,7 +55,7 @@ class Coverage:
         return self.hours is not None and self.hours <= LIMIT.total_seconds() / 3600
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """A difference with what policy 7 makes of it: its owner, its coverage, its finding."""
 
@@ -172,14 +172,14 @@ class DriftCheck:
         names = [obj.table] if obj.kind == "row-level security" else [obj.name.split("(")[0]]
         if obj.table and obj.kind == "column":
             names.append(obj.table)
-        for record in sorted(self.repo.exceptions, key=lambda r: (r.changed_at is None, str(r.changed_at), r.line)):
-            if self.links.of(record):
+        for emergency in sorted(self.repo.exceptions, key=lambda r: (r.changed_at is None, str(r.changed_at), r.line)):
+            if self.links.of(emergency):
                 continue  # closed: its retroactive migration exists
-            text = " ".join(x or "" for x in (record.heading, record.incident, record.immediate_action))
+            text = " ".join(x or "" for x in (emergency.heading, emergency.incident, emergency.immediate_action))
             if all(re.search(rf"(?<![\w]){re.escape(n.split('.')[-1])}(?![\w])", text) for n in names if n):
-                changed = as_utc(record.changed_at)
+                changed = as_utc(emergency.changed_at)
                 hours = None if changed is None else (self.now - changed).total_seconds() / 3600
-                return Coverage(record, hours)
+                return Coverage(emergency, hours)
         return None
 
     def _covered(self, found: Finding, coverage: Coverage) -> Finding:

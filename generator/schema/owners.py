@@ -9,16 +9,15 @@ the static reading of each migration.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from ..graph import RevisionGraph
-from ..model import Adr, Migration, Operation
+from ..model import Adr, Migration, Operation, record
 from ..sources.header import adr_id, adr_references
 from .snapshot import SchemaObject
 
 
-@dataclass(frozen=True)
+@record
 class Owner:
     """The migration that created (or last changed) an object, and the ADRs it cites."""
 

@@ -17,8 +17,8 @@ keyed by kind and qualified name: the unit `drift` compares and the site shows.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Iterator, Optional
+from ..model import record
 
 FORMAT = 1
 FORMAT_KEY = "govsite_snapshot"
@@ -50,7 +50,7 @@ class SnapshotError(Exception):
     """A snapshot file that is not one (not JSON, another format, wrong shape)."""
 
 
-@dataclass(frozen=True)
+@record
 class SchemaObject:
     """One object of a schema: `kind` ("index"), `name` ("ix_x"), the `table` it belongs to
     (None for schema-level objects) and its attributes as the snapshot records them."""

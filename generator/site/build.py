@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
@@ -25,7 +24,7 @@ import yaml
 
 from ..cache import ParseCache
 from ..config import Config, ConfigError, config_from_mapping, load_config
-from ..model import Finding, Repository
+from ..model import Finding, Repository, record
 from .front_end import SCRIPTS, SITE_ASSETS, STYLESHEETS, locate_assets
 from .reuse import SharedRenders
 from .output import (
@@ -44,7 +43,7 @@ PLUGIN_NAME = "governance"
 # --------------------------------------------------------------------------- the shared engine
 
 
-@dataclass(frozen=True)
+@record
 class Analysis:
     """Everything one build needs: what was read, what the rules found, the pages to publish."""
 
@@ -430,8 +429,6 @@ def mkdocs_logging(level: int = logging.WARNING) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
         logger.propagate = previous_propagate
-
-
 
 
 __all__ = [

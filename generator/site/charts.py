@@ -10,10 +10,10 @@ and dark schemes work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from .markup import html_attr, html_text
+from ..model import record
 
 SVG_NS = "http://www.w3.org/2000/svg"
 DEFAULT_FILL = "var(--md-primary-fg-color, #3f51b5)"
@@ -23,7 +23,7 @@ LOW = "var(--govsite-low, #2e7d32)"
 NEUTRAL = "var(--md-default-fg-color--lighter, #9e9e9e)"
 
 
-@dataclass(frozen=True)
+@record
 class Bar:
     label: str
     value: int

@@ -11,7 +11,6 @@ import functools
 import hashlib
 import posixpath
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Optional, Sequence
 from urllib.parse import unquote
@@ -27,6 +26,7 @@ from ..model import (
     Operation,
     Repository,
     cached_property,
+    record,
 )
 from ..rules.baseline import legacy_revisions
 from ..rules.helpers import SAFETY_CODES, MigrationLinks, bypass_for, destructive_operations
@@ -193,7 +193,7 @@ def _relative(start: str, target: str) -> str:
 # --------------------------------------------------------------------------- emergency records
 
 
-@dataclass(frozen=True)
+@record
 class ExceptionStatus:
     """An emergency record and how far policy 4 was followed for it."""
 
@@ -518,11 +518,11 @@ class SiteFacts:
         taken: set[str] = set()
         statuses = []
         links = MigrationLinks(self.repo.migrations)
-        for index, record in enumerate(records):
+        for index, emergency in enumerate(records):
             following = records[index + 1] if index + 1 < len(records) else None
-            linked = tuple(links.of(record))
+            linked = tuple(links.of(emergency))
             statuses.append(
-                self._status(record, linked, slug(record.id, taken, ()), following)
+                self._status(emergency, linked, slug(emergency.id, taken, ()), following)
             )
         return tuple(statuses)
 

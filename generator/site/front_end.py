@@ -9,9 +9,9 @@ under `assets/govsite/`; `govsite generate` writes them beside its pages.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
+from ..model import record
 
 OWN_ASSETS = Path(__file__).resolve().parent / "assets"
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ PACKAGED_VENDOR = OWN_ASSETS / "vendor"  # put there by the wheel build (setup.p
 SITE_ASSETS = "assets/govsite"
 
 
-@dataclass(frozen=True)
+@record
 class Asset:
     """A file the site serves under `assets/govsite/`; `vendor` ones come from npm at set-up."""
 

@@ -14,17 +14,17 @@ so the order, the node ids and therefore the diagram are the same on every build
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Optional
 
-from ..model import Migration
+from ..model import Migration, record
 from .facts import SiteFacts, migration_day
 from .markup import mermaid_label
 
 DEFAULT_RECENT = 60
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     id: str
     label: str
@@ -33,7 +33,7 @@ class Node:
     size: int = 1  # how many revisions the node stands for
 
 
-@dataclass(frozen=True)
+@record
 class GraphView:
     nodes: tuple[Node, ...]
     edges: tuple[tuple[str, str], ...]  # (parent node id, child node id)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
 import jinja2
 
 from ..config import Config
-from ..model import Commit, Finding, Migration, Repository
+from ..model import Commit, Finding, Migration, Repository, record
 from ..rules.helpers import replaced
 from . import markup
 from .charts import LOW, HIGH, Bar, bar_chart, donut_chart, risk_fill
@@ -36,7 +35,7 @@ MAX_CHART_QUARTERS = 24  # more quarters than this are charted per year
 MAX_LISTED = 50  # heads, merges and the like listed on the graph page
 
 
-@dataclass(frozen=True)
+@record
 class GeneratedPage:
     uri: str  # POSIX path of the Markdown file inside docs, always under "governance/"
     title: str  # plain text; the page's front matter carries an HTML-escaped copy
@@ -434,7 +433,7 @@ def migration_heading(m: Migration) -> str:
 # --------------------------------------------------------------------------- rules reference
 
 
-@dataclass(frozen=True)
+@record
 class RuleEntry:
     code: str
     name: str

@@ -8,12 +8,11 @@ site's review pages and `govsite review --quarter` print the same facts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timezone
 from typing import Optional, Sequence
 
 from ..config import Config
-from ..model import Adr, Finding, Migration, Operation, PolicyDocument, Repository
+from ..model import Adr, Finding, Migration, Operation, PolicyDocument, Repository, record
 from .facts import (
     RISK_ORDER,
     UNKNOWN_RISK,
@@ -27,7 +26,7 @@ from .facts import (
 )
 
 
-@dataclass(frozen=True)
+@record
 class DestructiveChange:
     """A destructive operation and the ADRs its bypass comment cites (none when unapproved)."""
 
@@ -37,7 +36,7 @@ class DestructiveChange:
     justification: Optional[str]  # the bypass comment's own words; None without a bypass
 
 
-@dataclass(frozen=True)
+@record
 class PolicyReview:
     """A policy document and whether its next review falls by the end of the next quarter."""
 
@@ -46,7 +45,7 @@ class PolicyReview:
     overdue: bool  # next review on or before the end of the reviewed quarter
 
 
-@dataclass(frozen=True)
+@record
 class ReviewPack:
     quarter: str
     start: date

@@ -9,18 +9,17 @@ as a problem, with the reason, instead of breaking the build.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from ..model import cached_property
+from ..model import cached_property, record
 from ..schema.owners import Owner, Owners
 from ..schema.snapshot import SchemaObject, SnapshotError, loads, objects
 from ..sources.files import leaves_repository, read_text
 from .facts import ROOT, SiteFacts, slug
 
 
-@dataclass(frozen=True)
+@record
 class Loaded:
     """A file read for a page: its data, or why there is none."""
 

@@ -54,7 +54,7 @@ import yaml
 
 from ..cache import ParseCache
 from ..config import Config, ConfigError, VersionsConfig, committed_config, load_config
-from ..model import Finding
+from ..model import Finding, record
 from ..paths import inside
 from ..sources.git_access import git_environment
 from ..sources.history import GitRunner, release_tags
@@ -87,7 +87,7 @@ _REGULAR_FILE_MODES = {"100644", "100755"}  # symlinks and submodules are never 
 # --------------------------------------------------------------------------- what was built
 
 
-@dataclass(frozen=True)
+@record
 class Release:
     """A release tag: its name, the commit it names and its date."""
 
@@ -97,7 +97,7 @@ class Release:
     order: tuple = ()  # the version's place in version order (`ReleaseVersion.key`)
 
 
-@dataclass(frozen=True)
+@record
 class BuiltVersion:
     """One version of the site as published: its folder name, title, aliases and findings."""
 
@@ -115,7 +115,7 @@ class BuiltVersion:
         return {"version": self.name, "title": self.title, "aliases": list(self.aliases)}
 
 
-@dataclass(frozen=True)
+@record
 class VersionedSite:
     """The result of a versioned build: what went into the folder, and what was left out."""
 
@@ -242,7 +242,7 @@ def plan_releases(
     return releases, notes
 
 
-@dataclass(frozen=True)
+@record
 class ReleaseVersion:
     """What a tag's name says: its place in version order, and whether it is a pre-release."""
 
@@ -576,10 +576,10 @@ def root_prefix(git: GitRunner) -> str:
 
 def _tree_entries(out: bytes) -> Iterable[tuple[str, str, str, str]]:
     """(mode, type, sha, path) from `git ls-tree -z`: "mode type sha", a tab, the path, a NUL."""
-    for record in out.split(b"\0"):
-        if not record:
+    for entry in out.split(b"\0"):
+        if not entry:
             continue
-        meta, _, name = record.partition(b"\t")
+        meta, _, name = entry.partition(b"\t")
         parts = meta.decode("ascii", "replace").split()
         if len(parts) == 3 and name:
             yield parts[0], parts[1], parts[2], name.decode("utf-8", "surrogateescape")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Union
 
 from ..cache import ParseCache
 from ..config import Config
-from ..model import History, Repository
+from ..model import History, Repository, record
 
 if TYPE_CHECKING:
     from .history import HistoryReading
@@ -94,7 +93,7 @@ def _start_history(
     return start_history(history_root, history_rev, cache)
 
 
-@dataclass(frozen=True)
+@record
 class KnownHistory:
     """History known without asking git (switched off, or no repository): nothing to start."""
 

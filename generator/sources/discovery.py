@@ -21,13 +21,13 @@ import os
 import posixpath
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from ..catalog import finding
 from ..config import Config, canonical_dialect
-from ..model import Finding, Location
+from ..model import Finding, Location, record
 from ..paths import inside
 from .files import find_files, left_to_report, read_bytes, read_text
 
@@ -51,7 +51,7 @@ _TEMPLATED = re.compile(r"\{[^}]*\}|\$\{?\w|%\((?!here\))\w+\)s")
 ALEMBIC_TEMPLATE_DRIVER = "driver"
 
 
-@dataclass(frozen=True)
+@record
 class MigrationEnvironment:
     """One Alembic migration environment: its own revision graph, read from its own folders."""
 
@@ -63,7 +63,7 @@ class MigrationEnvironment:
     sql_dialect: Optional[str]  # from a literal sqlalchemy.url, normalised like config.sql_dialect
 
 
-@dataclass(frozen=True)
+@record
 class Discovery:
     environments: tuple[MigrationEnvironment, ...]
     findings: tuple[Finding, ...]  # GOV805 / GOV806, and GOV802 for unreadable configuration
@@ -117,7 +117,7 @@ def _revision_file(root: Path, rel: str) -> bool:
 # --------------------------------------------------------------------------- the walk
 
 
-@dataclass(frozen=True)
+@record
 class _Walk:
     """What one bounded walk of the repository saw."""
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
 from ..config import Config
-from ..model import EmergencyRecord, Finding, Location
+from ..model import EmergencyRecord, Finding, Location, record
 from ..catalog import finding
 from ..paths import inside
 from .files import leaves_repository, read_text
@@ -30,7 +29,7 @@ from .markdown import Heading, MarkdownDocument, field_key, parse_markdown
 RECORD_PREFIX = "emergency change"
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """A required part of a record: its display name, model attribute and accepted spellings."""
 

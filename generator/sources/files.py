@@ -11,11 +11,10 @@ import codecs
 import fnmatch
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Optional
 
-from ..model import Finding, Location
+from ..model import Finding, Location, record
 from ..catalog import finding
 from ..paths import inside
 
@@ -27,7 +26,7 @@ MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 _MAGIC = frozenset("*?[")
 
 
-@dataclass(frozen=True)
+@record
 class Text:
     """A decoded file: `text` with BOM removed and newlines normalised to '\\n'."""
 

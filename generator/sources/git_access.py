@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-from ..model import Commit, Finding, Location
+from ..model import Commit, Finding, Location, record
 from ..catalog import finding
 from ..paths import inside
 from .files import printable_path, read_text
@@ -65,7 +65,7 @@ def git_environment() -> dict[str, str]:
 # --------------------------------------------------------------------------- includes
 
 
-@dataclass(frozen=True)
+@record
 class _GitFolders:
     """Where git will look for the repository's configuration, found the way git finds it."""
 

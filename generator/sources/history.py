@@ -52,7 +52,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable, Iterator, Optional
 
-from ..model import Commit, FileHistory, History
+from ..model import Commit, FileHistory, History, record
 from .children import SETPRIV_ERROR, die_with_parent, refuse_setpriv, tied_command
 from .git_access import CONFIG_ARGUMENTS, Mailmap, git_environment, git_executable, outside_includes, partial_clone
 
@@ -244,7 +244,7 @@ def release_tags(root: Path, pattern: str = "v*") -> list[tuple[str, str, dateti
 # --------------------------------------------------------------------------- the three calls
 
 
-@dataclass(frozen=True)
+@record
 class _Where:
     """What `git rev-parse` says about the directory the reader was pointed at."""
 

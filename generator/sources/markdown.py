@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Iterable, Optional
 
 import yaml
 from markdown_it import MarkdownIt, rules_block
 from markdown_it.token import Token
 
-from ..model import Finding, Location, cached_property
+from ..model import Finding, Location, cached_property, record
 from ..catalog import finding
 
 #: Block nesting (each list adds two levels, each block quote one) beyond which a line is read
@@ -82,7 +82,7 @@ def field_key(name: str) -> str:
     return " ".join(_NOT_A_WORD.split(name.lower())).strip()
 
 
-@dataclass(frozen=True)
+@record
 class Heading:
     level: int
     title: str  # plain text, emphasis markers removed
@@ -94,7 +94,7 @@ class Heading:
         return field_key(self.title)
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """A heading and the lines that belong to it, up to the next heading of the same or higher rank."""
 
@@ -106,7 +106,7 @@ class Section:
         return self.heading.end_line + 1
 
 
-@dataclass(frozen=True)
+@record
 class TextLine:
     """One source line of a paragraph, rendered two ways.
 
@@ -120,7 +120,7 @@ class TextLine:
     bold_name: Optional[str] = None  # `**Name:**` / `**Name**:` at the start of the line
 
 
-@dataclass(frozen=True)
+@record
 class Paragraph:
     line: int
     end_line: int
@@ -135,7 +135,7 @@ class Paragraph:
         return " ".join(t.plain.strip() for t in self.lines).strip()
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     """A `**Name**: value`, `**Name:** value` or plain `Name: value` line of a paragraph."""
 
@@ -150,7 +150,7 @@ class Field:
         return field_key(self.name)
 
 
-@dataclass(frozen=True)
+@record
 class CodeSpan:
     text: str
     line: int
@@ -531,7 +531,7 @@ else:  # PyYAML installed without libyaml
 MAX_QUICK_DEPTH = 64  # deeper documents are left to the pure-Python loader, which guards its depth
 
 
-@dataclass(frozen=True)
+@record
 class YamlDocument:
     """A loaded YAML document: the Python value and the node tree that knows every line."""
 
@@ -618,7 +618,7 @@ def _yaml_finding(rel: str, exc: yaml.MarkedYAMLError, first_line: int) -> Findi
 # --------------------------------------------------------------------------- front matter
 
 
-@dataclass(frozen=True)
+@record
 class FrontMatter:
     """A `---` delimited YAML block at the top of a Markdown file."""
 
@@ -628,7 +628,7 @@ class FrontMatter:
     end_line: int = 1  # the closing `---`
 
 
-@dataclass(frozen=True)
+@record
 class MarkdownFile:
     """A Markdown file split into its front matter (if any) and the Markdown after it."""
 

@@ -20,7 +20,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
-from ..model import Operation, SqlStatement
+from ..model import Operation, SqlStatement, record
 from .arguments import FACTS_BY_KEY, operation_facts
 from .sql import dynamic_sql, normalise_dialect, parse_sql
 
@@ -189,14 +189,14 @@ class _Bind:
 BIND = _Bind()
 
 
-@dataclass(frozen=True)
+@record
 class Batch:
     """A name bound by `with op.batch_alter_table("t") as batch_op:`."""
 
     table: Optional[str]
 
 
-@dataclass(frozen=True)
+@record
 class TableRef:
     """A name bound to `sa.table("t", ...)` / `sa.Table("t", ...)`."""
 
@@ -211,7 +211,7 @@ class StrList(tuple):
 DIALECTS = frozenset({"mariadb", "mssql", "mysql", "oracle", "postgresql", "sqlite"})
 
 
-@dataclass(frozen=True)
+@record
 class DialectSet:
     """The dialects a branch runs under: `names`, or (`negated`) every dialect but `names`, so
     that the `else` of a test on a dialect SQLAlchemy does not ship keeps the other ones too."""
@@ -251,7 +251,7 @@ class _DialectName:
 DIALECT_NAME = _DialectName()
 
 
-@dataclass(frozen=True)
+@record
 class DialectTest:
     """A condition on the dialect: the dialects it holds under, and those it fails under (None:
     not known, the condition depends on something else too)."""
