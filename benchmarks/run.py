@@ -308,21 +308,41 @@ def run_child(kind: str, arguments: str) -> int:
 
 def measure(kind: str, repeats: int = 1, env: Optional[dict] = None, **arguments: Any) -> dict:
     """The best (fastest) of `repeats` fresh child processes; peak memory is the largest seen."""
-    best: Optional[dict] = None
-    peak = 0
+    return measure_in_turn({kind: Step(kind, arguments, env)}, repeats)[kind]
+
+
+@dataclass
+class Step:
+    """One child measurement: its kind, its JSON arguments and what it adds to the environment."""
+
+    kind: str
+    arguments: dict
+    env: Optional[dict] = None
+
+
+def measure_in_turn(steps: dict[str, Step], repeats: int) -> dict[str, dict]:
+    """The best of `repeats` runs of each step, the steps taken in turn (a, b, c, a, b, c, ...).
+
+    This machine has slow moments; taken in turn, a slow moment falls on each step alike, not on
+    every run of one, so the ratios between steps hold. Peak memory is the largest seen.
+    """
+    best: dict[str, dict] = {}
     for _ in range(max(1, repeats)):
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, json.dumps(arguments)]
-        done = subprocess.run(
-            command, capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=PROJECT
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"benchmark step {kind} failed:\n{done.stderr[-4000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        peak = max(peak, result["peak_kb"])
-        if best is None or result["seconds"] < best["seconds"]:
-            best = result
-    best["peak_kb"] = peak
+        for name, step in steps.items():
+            result = _run_child(step)
+            kept = best.get(name)
+            peak = max(result["peak_kb"], kept["peak_kb"] if kept else 0)
+            best[name] = {**(result if kept is None or result["seconds"] < kept["seconds"] else kept),
+                          "peak_kb": peak}
     return best
+
+
+def _run_child(step: Step) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", step.kind, json.dumps(step.arguments)]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **(step.env or {})}, cwd=PROJECT)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step {step.kind} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def git_counter(directory: Path) -> tuple[dict, Path]:
@@ -360,9 +380,8 @@ def measure_command(root: Path, repeats: int) -> dict:
         return seconds
 
     wall(command)
-    runs = max(3, repeats)
-    return {"command": min(wall(command) for _ in range(runs)),
-            "interpreter": min(wall([sys.executable, "-c", "pass"]) for _ in range(runs))}
+    runs = [(wall(command), wall([sys.executable, "-c", "pass"])) for _ in range(max(3, repeats))]
+    return {"command": min(c for c, _ in runs), "interpreter": min(i for _, i in runs)}
 
 
 @dataclass
@@ -380,12 +399,15 @@ def measure_size(n: int, work: Path, repeats: int, site: bool, say: Callable[[st
     say(f"N={n}: writing the synthetic repository")
     write_repository(n, root)
     say(f"N={n}: baseline, git walk, validate cold (one process, {POOL_JOBS} parsing workers), warm")
-    baseline = measure("baseline", repeats, root=str(root))
-    walk = measure("git_walk", repeats, root=str(root))
     env, log = git_counter(work / "git-shim")
-    cold = measure("validate", repeats, env=env, root=str(root))
+    measured = measure_in_turn({
+        "baseline": Step("baseline", {"root": str(root)}),
+        "walk": Step("git_walk", {"root": str(root)}),
+        "cold": Step("validate", {"root": str(root)}, env),
+        "pooled": Step("validate", {"root": str(root), "jobs": POOL_JOBS}),
+    }, repeats)
+    baseline, walk, cold, pooled = (measured[k] for k in ("baseline", "walk", "cold", "pooled"))
     starts = len(log.read_text().splitlines()) // max(1, repeats)
-    pooled = measure("validate", repeats, root=str(root), jobs=POOL_JOBS)
     cache_dir = work / f"cache-{n}"
     shutil.rmtree(cache_dir, ignore_errors=True)
     first = measure("validate", 1, root=str(root), cache=str(cache_dir))
@@ -409,10 +431,12 @@ def measure_size(n: int, work: Path, repeats: int, site: bool, say: Callable[[st
     )
     if site:
         say(f"N={n}: govsite build and plain mkdocs build")
-        build = measure("build", repeats, root=str(root), site=str(work / f"site-{n}"))
-        plain = measure(
-            "plain", repeats, root=str(root), site=str(work / f"plain-site-{n}"), work=str(work / f"plain-{n}")
-        )
+        measured = measure_in_turn({
+            "build": Step("build", {"root": str(root), "site": str(work / f"site-{n}")}),
+            "plain": Step("plain", {"root": str(root), "site": str(work / f"plain-site-{n}"),
+                                    "work": str(work / f"plain-{n}")}),
+        }, repeats)
+        build, plain = measured["build"], measured["plain"]
         row.values.update(
             build=build["seconds"],
             plain=plain["seconds"],
@@ -432,9 +456,12 @@ def measure_example(work: Path, repeats: int, say: Callable[[str], None]) -> dic
         [sys.executable, str(PROJECT / "examples" / "make_history.py"), "--dest", str(root), "--force"],
         check=True, capture_output=True, cwd=PROJECT,
     )
-    baseline = measure("baseline", repeats, root=str(root))
-    walk = measure("git_walk", repeats, root=str(root))
-    cold = measure("validate", repeats, root=str(root))
+    measured = measure_in_turn({
+        "baseline": Step("baseline", {"root": str(root)}),
+        "walk": Step("git_walk", {"root": str(root)}),
+        "cold": Step("validate", {"root": str(root)}),
+    }, repeats)
+    baseline, walk, cold = measured["baseline"], measured["walk"], measured["cold"]
     return {"migrations": cold["migrations"], "baseline": baseline["seconds"], "git_walk": walk["seconds"],
             "cold": cold["seconds"], **measure_command(root, repeats)}
 
