@@ -337,7 +337,7 @@ def canonical_dialect(value: str) -> Optional[str]:
 
     The dialects SQLAlchemy itself ships are answered without importing sqlglot, whose import
     costs about 80 ms, a third of a small repository's `validate`: it is then imported only
-    when SQL of another dialect than PostgreSQL is read, not to check a name.
+    when SQL of a dialect other than PostgreSQL is read, not to check a name.
     """
     name = value.strip().lower()
     name = SQL_DIALECT_ALIASES.get(name, name)
