@@ -26,6 +26,7 @@ from .version import __version__
 from .commands import SUBCOMMANDS, Subcommand
 from .commands.common import EXIT_USAGE, CommandError
 from .config import ConfigError
+from .interrupt import forget_stop, raise_if_stopped, stop_now
 
 #: Signals that end a run the way Ctrl-C does, so staging and temporary folders are removed.
 STOP_SIGNALS = tuple(
@@ -45,14 +46,6 @@ examples:
   govsite rules                        list every rule
   govsite rules GOV201                 explain one rule
   govsite COMMAND --help               options of one command"""
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the program is, so cleanup runs as for Ctrl-C."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 # --------------------------------------------------------------------------- entry point
@@ -114,7 +107,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with _stop_signals_interrupt():
             args = build_parser(argv).parse_args(argv)
             with _collection_paused(args.command in COMMANDS_WITHOUT_COLLECTION, ends_process):
-                return args.run(args)
+                status = args.run(args)
+            raise_if_stopped()  # a stop whose first exception Python dropped while the command ran on
+            return status
     except SystemExit as exc:  # argparse: --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
     except (CommandError, ConfigError) as exc:
@@ -166,9 +161,10 @@ def _stop_signals_interrupt() -> Iterator[None]:
     def stop(signum: int, frame: Any) -> None:
         for other in STOP_SIGNALS:  # a second signal must not cut the cleanup short
             signal.signal(other, signal.SIG_IGN)
-        raise Stopped(signum)
+        stop_now(signum)  # recorded as well as raised: see `interrupt`
 
     previous = {}
+    forget_stop()
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         for signum in STOP_SIGNALS:
             previous[signum] = signal.signal(signum, stop)
@@ -177,6 +173,7 @@ def _stop_signals_interrupt() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        forget_stop()
 
 
 def _error(message: str) -> int:

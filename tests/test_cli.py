@@ -460,6 +460,28 @@ def test_sigterm_while_a_command_runs_exits_143(monkeypatch):
     assert main(["rules"]) == 128 + signal.SIGTERM
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the drop itself
+def test_a_stop_whose_exception_python_drops_still_ends_the_command_as_stopped(monkeypatch):
+    """A signal landing in a destructor or a weak reference's callback raises there, and Python
+    drops that exception ("Exception ignored"); the stop must not be lost with it."""
+    import signal
+
+    import generator.commands.rules as rules
+
+    class SignalledWhileCollected:
+        def __del__(self):
+            signal.raise_signal(signal.SIGTERM)  # the handler's exception is dropped here
+
+    def finishing(args):
+        SignalledWhileCollected()  # collected at once, and the command goes on
+        return 0
+
+    monkeypatch.setattr(rules, "run", finishing)
+    assert main(["rules"]) == 128 + signal.SIGTERM
+    monkeypatch.setattr(rules, "run", lambda args: 0)
+    assert main(["rules"]) == 0  # the next command starts with no stop pending
+
+
 # --------------------------------------------------------------------------- the collector
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, govsite, migration
 
-from generator.site.output import LOCK_FILE, SITE_MARKER, start_staging
+from generator.interrupt import Stopped, forget_stop, stop_now
+from generator.site.output import LOCK_FILE, SITE_MARKER, start_staging, swap_in
 
 ADR = """# ADR-0001: Use Alembic
 
@@ -232,6 +233,24 @@ def test_build_stopped_by_sigterm_or_sighup_leaves_no_debris(repo, tmp_path, pri
     assert "Traceback" not in err
     assert debris(site, private_tmp) == []
     assert not site.exists()
+
+
+def test_a_build_asked_to_stop_publishes_nothing_even_if_the_signal_was_dropped(tmp_path):
+    """The swap-in is the point of no return: with a stop pending (its exception perhaps
+    dropped by Python in a destructor), the staged site is not published."""
+    target = tmp_path / "out" / "site"
+    target.parent.mkdir()
+    staging = start_staging(target)
+    (staging.path / "index.html").write_text("staged", encoding="utf-8")
+    try:
+        with pytest.raises(Stopped):
+            stop_now(signal.SIGTERM)
+        with pytest.raises(Stopped):
+            swap_in(staging, target)
+    finally:
+        forget_stop()
+        staging.remove()
+    assert not target.exists() and list(target.parent.iterdir()) == []
 
 
 def test_debris_of_a_killed_build_is_removed_by_the_next_build(repo, tmp_path, private_tmp):

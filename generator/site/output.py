@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - Windows: the owner's pid decides inste
     fcntl = None  # type: ignore[assignment]
 
 from ..config import Config
+from ..interrupt import raise_if_stopped
 from ..model import Finding
 
 #: In every site govsite built: its presence allows the next build to replace the folder.
@@ -312,8 +313,10 @@ def swap_in(staging: Owned, target: Path) -> None:
     """Replace `target` by `staging` with renames, so no reader sees a half-built site.
 
     The previous site is moved into a marked folder first, so a run killed before it is
-    deleted leaves nothing that the next run does not remove.
+    deleted leaves nothing that the next run does not remove. A run asked to stop publishes
+    nothing, even when the exception of its signal was dropped on the way (`interrupt`).
     """
+    raise_if_stopped()
     staging.release()
     try:
         if not target.exists():
