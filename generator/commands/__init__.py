@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from typing import Any, Optional
+
 from ..model import record
 
 

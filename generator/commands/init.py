@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..config import DEFAULT_ALLOWED_VALUES, Config, ConfigError, config_from_mapping, load_config
+from ..model import record
 from ..sources.discovery import discover, environment_files
 from ..terminal import Status
 from .common import EXIT_OK, CommandError, add_repository_argument, emit, repository_root
-from ..model import record
 
 TEMPLATES = Path(__file__).with_name("templates")
 REFUSED = "refused"  # a file init would not write; the run then exits 2

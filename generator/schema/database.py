@@ -12,6 +12,7 @@ import os
 import re
 from typing import Iterator, Optional
 from urllib.parse import quote, quote_plus
+
 from ..model import record
 
 URL_VARIABLE = "GOVSITE_DATABASE_URL"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Iterator, Optional
+
 from ..model import record
 
 FORMAT = 1

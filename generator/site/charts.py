@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from .markup import html_attr, html_text
 from ..model import record
+from .markup import html_attr, html_text
 
 SVG_NS = "http://www.w3.org/2000/svg"
 DEFAULT_FILL = "var(--md-primary-fg-color, #3f51b5)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Callable, Optional
+
 from ..model import record
 
 OWN_ASSETS = Path(__file__).resolve().parent / "assets"

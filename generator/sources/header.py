@@ -88,7 +88,7 @@ def parse_header(docstring: str, first_line: int) -> Optional[MetadataHeader]:
             key = None
         match = match_field(line)
         if match:
-            key, value = match.group(2, 3)
+            key, value = match.group("key", "value")
             key_line, key_indent = number, _indent(line) if indented else 0
             value = value.strip()
             parts = [value] if value else []

@@ -82,6 +82,7 @@ _TAG_FORMAT = (
     "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
     "%00%(creatordate:iso-strict)"
 )
+_TAG_LISTING = ("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
 # Settings a user's git configuration could change that would alter the output we parse.
 _NEUTRAL_CONFIG = (
     "-c", "diff.relative=false",
@@ -96,8 +97,9 @@ _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 class GitRunner:
     """Runs git in `cwd` and counts every process it starts.
 
-    The history reader's processes are started directly (`start`), so reading a repository never
-    imports gitpython; the short commands of versioned builds go through gitpython (a call).
+    The history reader's processes (and the tag listing) are started directly (`start`), so
+    reading a repository never imports gitpython; the short commands that export a release's
+    files for a versioned build go through gitpython (a call).
 
     The count is what `History.git_processes` reports, so it is kept here, at the only place
     that starts a process, rather than estimated. Git runs without configuration or mailmap
@@ -298,7 +300,7 @@ class HistoryReading:
         if self.tags is not None or self.settled is not None or self.where is None:
             return
         try:
-            self.tags = self.run.start("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags", tied=False)
+            self.tags = self.run.start(*_TAG_LISTING, tied=False)
         except Exception:  # the boundary of start_history: a broken git must not break a build
             self.fail()
 
@@ -435,7 +437,7 @@ def _shallow_boundary(where: _Where) -> frozenset[str]:
 
 
 def _read_tags(run: GitRunner) -> list[tuple[str, str, datetime]]:
-    status, out, _ = run("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
+    status, out, _ = run.start(*_TAG_LISTING, tied=False).result()
     return _parse_tags(out) if status == 0 else []
 
 
