@@ -26,7 +26,7 @@ from .version import __version__
 from .commands import SUBCOMMANDS, Subcommand
 from .commands.common import EXIT_USAGE, CommandError
 from .config import ConfigError
-from .interrupt import forget_stop, raise_if_stopped, stop_now
+from .interrupt import Stopped, forget_stop, raise_if_stopped, stop_now
 
 #: Signals that end a run the way Ctrl-C does, so staging and temporary folders are removed.
 STOP_SIGNALS = tuple(
@@ -155,6 +155,10 @@ def _collection_paused(pause: bool, ends_process: bool) -> Iterator[None]:
 def _stop_signals_interrupt() -> Iterator[None]:
     """While a command runs, SIGTERM and SIGHUP raise `Stopped` as Ctrl-C raises its error.
 
+    Where Python drops that exception (in a destructor or a weak reference's callback) it is
+    not printed as an "Exception ignored" traceback: `interrupt` keeps the stop and raises it
+    again.
+
     Without this they end the process at once and leave its staging and temporary folders
     behind. Only the main thread can set handlers; the previous ones come back afterwards.
     """
@@ -163,14 +167,20 @@ def _stop_signals_interrupt() -> Iterator[None]:
             signal.signal(other, signal.SIG_IGN)
         stop_now(signum)  # recorded as well as raised: see `interrupt`
 
+    def unraisable(report: Any) -> None:  # a stop Python dropped is kept and raised again, not shown
+        if not isinstance(report.exc_value, Stopped):
+            previous_hook(report)
+
     previous = {}
     forget_stop()
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         for signum in STOP_SIGNALS:
             previous[signum] = signal.signal(signum, stop)
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         forget_stop()

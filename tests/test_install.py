@@ -91,10 +91,12 @@ def test_a_site_built_by_the_installed_wheel_makes_no_outside_request(wheel, tmp
     # so govsite itself is the installed wheel and not this checkout
     env = {k: v for k, v in os.environ.items() if k not in ("GOVSITE_VENDOR_DIR", "PYTHONPATH")}
     env["PYTHONPATH"] = sysconfig.get_paths()["purelib"]
-    where = subprocess.run(
+    imported = subprocess.run(
         [str(python), "-c", "import generator; print(generator.__file__)"], cwd=tmp_path,
-        env=env, capture_output=True, text=True, check=True,
-    ).stdout.strip()
+        env=env, capture_output=True, text=True,
+    )
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    where = imported.stdout.strip()
     assert Path(where).is_relative_to(fresh), f"govsite imported from {where}"
     repo = make_example_history(tmp_path / "example-repo")
     site = tmp_path / "site"
