@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 import re
+import reprlib
 from dataclasses import field
 from datetime import date, datetime
 from typing import Any, Callable, Generic, Optional, TypeVar
@@ -42,28 +44,74 @@ _T = TypeVar("_T", bound=type)
 
 
 def record(cls: Optional[_T] = None, /, *, order: bool = False) -> Any:
-    """`@dataclass(frozen=True)` with a constructor that fills the new object's `__dict__`
-    directly, and one shared refusal to be changed.
+    """`@dataclass(frozen=True)` made cheaply: a constructor that fills the new object's
+    `__dict__` directly, and shared methods instead of compiled ones.
 
     The readers make hundreds of thousands of these in one run (an operation has 20 fields); the
     constructor `dataclass` writes for a frozen class calls `object.__setattr__` once per field,
-    which makes it about five times slower. `dataclass` also compiles a constructor and a
-    `__setattr__` and `__delattr__` for every frozen class; skipping those saves a third of the
-    model's import, about 5 ms of every command. Equality, hashing (as a frozen class has it),
-    ordering, `replace` and pickling are the dataclass's own. Every frozen value class of the
-    package is a record.
+    which makes it about five times slower. `dataclass` also compiles six or seven methods for
+    every frozen class, which made the package's 73 records cost a tenth of every command; a
+    record compiles only its constructor. Equality, hashing and ordering compare the fields as
+    one tuple, as a frozen dataclass does (so the hash is the same), `repr` reads the same, and
+    `dataclasses.fields`, `replace` and pickling work as on any dataclass. Every frozen value
+    class of the package is a record.
     """
 
     def make(cls: _T) -> _T:
         if hasattr(cls, "__post_init__"):
             raise TypeError(f"{cls.__name__}: a record's constructor calls no __post_init__")
-        cls = dataclasses.dataclass(init=False, order=order, unsafe_hash=True)(cls)
+        documented = bool(cls.__doc__)
+        if not documented:  # else `dataclass` asks `inspect` for the signature of object()
+            cls.__doc__ = cls.__name__
+        cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)  # fields only
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        if not documented:
+            cls.__doc__ = f"{cls.__name__}({', '.join(names)})"
         cls.__init__ = _direct_init(cls)
-        cls.__setattr__ = _refuse_to_set
-        cls.__delattr__ = _refuse_to_delete
+        cls._record_fields = names
+        cls._record_key = staticmethod(_fields_key(names))
+        for name, method in {**_SHARED, **(_ORDERING if order else {})}.items():
+            if name == "__hash__" or name not in cls.__dict__:  # a method the class writes stays
+                setattr(cls, name, method)
         return cls
 
     return make if cls is None else make(cls)
+
+
+def _fields_key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """The object's fields as one tuple, read in C."""
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    if names:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return lambda obj: ()
+
+
+@reprlib.recursive_repr()
+def _record_repr(self: Any) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._record_fields)
+    return f"{type(self).__qualname__}({shown})"
+
+
+def _record_eq(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        return self._record_key(self) == self._record_key(other)
+    return NotImplemented
+
+
+def _record_hash(self: Any) -> int:
+    return hash(self._record_key(self))
+
+
+def _comparison(compare: Callable[[tuple, tuple], bool]) -> Callable[[Any, Any], Any]:
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return compare(self._record_key(self), self._record_key(other))
+        return NotImplemented
+
+    method.__name__ = f"__{compare.__name__}__"
+    return method
 
 
 def _refuse_to_set(self: Any, name: str, value: Any) -> None:
@@ -72,6 +120,13 @@ def _refuse_to_set(self: Any, name: str, value: Any) -> None:
 
 def _refuse_to_delete(self: Any, name: str) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+_SHARED = {
+    "__repr__": _record_repr, "__eq__": _record_eq, "__hash__": _record_hash,
+    "__setattr__": _refuse_to_set, "__delattr__": _refuse_to_delete,
+}
+_ORDERING = {f"__{op.__name__}__": _comparison(op) for op in (operator.lt, operator.le, operator.gt, operator.ge)}
 
 
 _NO_VALUE = object()  # stands for a default made by a factory, called when nothing is passed

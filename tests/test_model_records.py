@@ -55,6 +55,8 @@ def test_the_constructor_takes_the_dataclass_parameters_and_fills_the_same_field
     assert list(vars(made)) == [f.name for f in dataclasses.fields(cls)]  # in field order
     positional = cls(*required.values())
     assert positional == made
+    assert repr(made) == repr(reference)
+    assert made != reference  # a record equals only its own kind, as a dataclass does
     try:
         expected = hash(reference)
     except TypeError:  # a record holding a dict is no more hashable than its twin
@@ -119,3 +121,60 @@ def test_a_record_refuses_fields_and_hooks_its_constructor_would_not_honour():
         @record
         class Hidden:
             value: int = dataclasses.field(init=False, default=0)
+
+
+def test_ordering_compares_the_fields_in_order_like_an_ordered_dataclass():
+    twin = dataclasses.make_dataclass("Location", [(f.name, f.type, dataclasses.field(default=f.default))
+                                                   if f.default is not dataclasses.MISSING else (f.name, f.type)
+                                                   for f in dataclasses.fields(Location)], frozen=True, order=True)
+    pairs = [(("a.py", 2), ("a.py", 10)), (("b.py", 1), ("a.py", 9)), (("a.py", 3), ("a.py", 3))]
+    for left, right in pairs:
+        for compare in ("__lt__", "__le__", "__gt__", "__ge__"):
+            ours = getattr(Location(*left), compare)(Location(*right))
+            assert ours == getattr(twin(*left), compare)(twin(*right)), (left, right, compare)
+    assert Location("a.py").__lt__(twin("a.py")) is NotImplemented
+    with pytest.raises(TypeError):
+        Location("a.py") < "a.py"
+
+
+def test_a_record_without_a_docstring_is_documented_by_its_fields_without_asking_inspect(monkeypatch):
+    def no_signature(*args, **kwargs):
+        raise AssertionError("inspect.signature called")
+
+    monkeypatch.setattr(inspect, "signature", no_signature)
+
+    @record
+    class Pair:
+        left: int
+        right: str = "r"
+
+    assert Pair.__doc__ == "Pair(left, right)"
+    assert Pair(1) == Pair(1, "r") and hash(Pair(1)) == hash((1, "r"))
+
+
+def test_methods_a_record_writes_itself_are_kept():
+    @record
+    class Shown:
+        """A record with its own repr."""
+
+        value: int
+
+        def __repr__(self) -> str:
+            return f"<{self.value}>"
+
+    assert repr(Shown(3)) == "<3>" and Shown.__doc__ == "A record with its own repr."
+
+
+def test_records_of_one_field_and_of_none_compare_and_hash_as_tuples():
+    @record
+    class One:
+        """One field."""
+
+        value: int
+
+    @record
+    class Empty:
+        """No field."""
+
+    assert One(3) == One(3) != One(4) and hash(One(3)) == hash((3,))
+    assert Empty() == Empty() and hash(Empty()) == hash(()) and repr(Empty()) == "test_records_of_one_field_and_of_none_compare_and_hash_as_tuples.<locals>.Empty()"
