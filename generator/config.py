@@ -7,7 +7,6 @@ content is a finding.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import os
 import re
@@ -386,6 +385,8 @@ def _pattern_problem(value: str) -> Optional[str]:
 
 
 def _suggestion(name: str, known, what: str) -> str:
+    import difflib  # only for a name that is wrong
+
     close = difflib.get_close_matches(name, list(known), n=1)
     if close:
         return f" (did you mean '{close[0]}'?)"

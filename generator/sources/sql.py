@@ -15,7 +15,6 @@ import bisect
 import contextlib
 import functools
 import json
-import logging
 import re
 from typing import Any, Iterator, Optional
 
@@ -195,18 +194,19 @@ class _StatementTexts:
 def _quiet_sqlglot() -> Iterator[None]:
     """sqlglot logs a warning for every statement it keeps as a Command, which this module
     classifies itself; the warning is silenced while this module parses, and only then."""
+    import logging  # imported here: sqlglot imports it anyway, and PostgreSQL never needs it
+
     logger = logging.getLogger("sqlglot")
-    quiet = _QuietCommandFallback()
-    logger.addFilter(quiet)
+    logger.addFilter(_not_a_command_fallback)
     try:
         yield
     finally:
-        logger.removeFilter(quiet)
+        logger.removeFilter(_not_a_command_fallback)
 
 
-class _QuietCommandFallback(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+def _not_a_command_fallback(record: Any) -> bool:
+    """A logging filter: false for sqlglot's "Falling back to parsing as a 'Command'"."""
+    return "Falling back to parsing as a 'Command'" not in record.getMessage()
 
 
 def _read_with_sqlglot(text: str, dialect: str) -> Iterator[SqlStatement]:
