@@ -105,11 +105,11 @@ def child_baseline(args: dict) -> dict:
 
 def child_git_walk(args: dict) -> dict:
     """The git process of the history walk alone, output read but not parsed: what git itself
-    costs, which no reader on top of it can go below."""
+    costs, which no reader on top of it can go below. Started as the reader starts it."""
     from generator.sources.history import WALK_ARGUMENTS, GitRunner
 
     run = GitRunner(Path(args["root"]))
-    seconds, (status, out, _) = _timed(lambda: run(*WALK_ARGUMENTS, "HEAD", "--"))
+    seconds, (status, out, _) = _timed(lambda: run.start(*WALK_ARGUMENTS, "HEAD", "--").result())
     return {"seconds": seconds, "status": status, "bytes": len(out)}
 
 
