@@ -11,7 +11,7 @@ import functools
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -73,7 +73,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}{message}")
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     """Every option of the tool. Field names are the keys of `govsite.toml`."""
 

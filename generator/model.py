@@ -53,13 +53,11 @@ def record(cls: Optional[_T] = None, /, *, order: bool = False) -> Any:
     every frozen class, which made the package's 73 records cost a tenth of every command; a
     record compiles only its constructor. Equality, hashing and ordering compare the fields as
     one tuple, as a frozen dataclass does (so the hash is the same), `repr` reads the same, and
-    `dataclasses.fields`, `replace` and pickling work as on any dataclass. Every frozen value
-    class of the package is a record.
+    `dataclasses.fields`, `replace` and pickling work as on any dataclass, and a `__post_init__`
+    is called as a dataclass calls it. Every frozen value class of the package is a record.
     """
 
     def make(cls: _T) -> _T:
-        if hasattr(cls, "__post_init__"):
-            raise TypeError(f"{cls.__name__}: a record's constructor calls no __post_init__")
         documented = bool(cls.__doc__)
         if not documented:  # else `dataclass` asks `inspect` for the signature of object()
             cls.__doc__ = cls.__name__
@@ -149,6 +147,8 @@ def _direct_init(cls: type) -> Callable[..., None]:
             parameters.append(f.name)
     names = [f.name for f in dataclasses.fields(cls)]
     lines.append(f"    self.__dict__.update({', '.join(f'{n}={n}' for n in names)})" if names else "    pass")
+    if hasattr(cls, "__post_init__"):  # a check of the values, as a dataclass calls it
+        lines.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(lines) + "\n"
     exec(source, namespace)  # the way `dataclasses` itself writes constructors
     init = namespace["__init__"]

@@ -109,18 +109,35 @@ def test_a_record_refuses_fields_its_constructor_cannot_take():
             hidden: int = dataclasses.field(default=0, init=False)
 
 
-def test_a_record_refuses_fields_and_hooks_its_constructor_would_not_honour():
-    with pytest.raises(TypeError, match="calls no __post_init__"):
-        @record
-        class Checked:
-            value: int
+def test_a_record_calls_its_post_init_check_however_it_is_made():
+    @record
+    class Checked:
+        """Refuses a negative value."""
 
-            def __post_init__(self) -> None:
-                raise ValueError("never called by a record")
+        value: int
+
+        def __post_init__(self) -> None:
+            if self.value < 0:
+                raise ValueError("negative")
+
+    assert Checked(1).value == 1
+    for make in (lambda: Checked(-1), lambda: dataclasses.replace(Checked(1), value=-2)):
+        with pytest.raises(ValueError, match="negative"):
+            make()
     with pytest.raises(TypeError, match="plain init fields"):
         @record
         class Hidden:
             value: int = dataclasses.field(init=False, default=0)
+
+
+def test_the_configuration_is_a_record_that_checks_its_ticket_pattern_on_replace():
+    from generator.config import Config, ConfigError
+
+    assert Config.__setattr__ is record(type("Probe", (), {})).__setattr__
+    with pytest.raises(ConfigError, match="ticket_pattern"):
+        dataclasses.replace(Config(), ticket_pattern="(a+)+$")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Config().sql_dialect = "mysql"
 
 
 def test_ordering_compares_the_fields_in_order_like_an_ordered_dataclass():
