@@ -50,11 +50,13 @@ def record(cls: Optional[_T] = None, /, *, order: bool = False) -> Any:
     The readers make hundreds of thousands of these in one run (an operation has 20 fields); the
     constructor `dataclass` writes for a frozen class calls `object.__setattr__` once per field,
     which makes it about five times slower. `dataclass` also compiles six or seven methods for
-    every frozen class, which made the package's 73 records cost a tenth of every command; a
-    record compiles only its constructor. Equality, hashing and ordering compare the fields as
-    one tuple, as a frozen dataclass does (so the hash is the same), `repr` reads the same, and
-    `dataclasses.fields`, `replace` and pickling work as on any dataclass, and a `__post_init__`
-    is called as a dataclass calls it. Every frozen value class of the package is a record.
+    every frozen class, one `exec` each, which made the package's 73 records cost a tenth of
+    every command. A record compiles its constructor, `__eq__` and `__hash__` in one `exec` and
+    shares the rest (`repr`, ordering, the refusal to be changed). Equality, hashing and
+    ordering compare the fields as one tuple, as a frozen dataclass does (so the hash is the
+    same), `repr` reads the same, `dataclasses.fields`, `replace` and pickling work as on any
+    dataclass, and a `__post_init__` is called as a dataclass calls it. Every frozen value class
+    of the package is a record.
     """
 
     def make(cls: _T) -> _T:
@@ -65,11 +67,11 @@ def record(cls: Optional[_T] = None, /, *, order: bool = False) -> Any:
         names = tuple(f.name for f in dataclasses.fields(cls))
         if not documented:
             cls.__doc__ = f"{cls.__name__}({', '.join(names)})"
-        cls.__init__ = _direct_init(cls)
-        cls._record_fields = names
-        cls._record_key = staticmethod(_fields_key(names))
-        for name, method in {**_SHARED, **(_ORDERING if order else {})}.items():
-            if name == "__hash__" or name not in cls.__dict__:  # a method the class writes stays
+        cls._record_fields = names  # for `repr`
+        if order:
+            cls._record_key = staticmethod(_fields_key(names))
+        for name, method in {**_compiled_methods(cls), **_SHARED, **(_ORDERING if order else {})}.items():
+            if name in ("__init__", "__hash__") or name not in cls.__dict__:  # the class's own stay
                 setattr(cls, name, method)
         return cls
 
@@ -92,16 +94,6 @@ def _record_repr(self: Any) -> str:
     return f"{type(self).__qualname__}({shown})"
 
 
-def _record_eq(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        return self._record_key(self) == self._record_key(other)
-    return NotImplemented
-
-
-def _record_hash(self: Any) -> int:
-    return hash(self._record_key(self))
-
-
 def _comparison(compare: Callable[[tuple, tuple], bool]) -> Callable[[Any, Any], Any]:
     def method(self: Any, other: Any) -> Any:
         if other.__class__ is self.__class__:
@@ -120,18 +112,17 @@ def _refuse_to_delete(self: Any, name: str) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-_SHARED = {
-    "__repr__": _record_repr, "__eq__": _record_eq, "__hash__": _record_hash,
-    "__setattr__": _refuse_to_set, "__delattr__": _refuse_to_delete,
-}
+_SHARED = {"__repr__": _record_repr, "__setattr__": _refuse_to_set, "__delattr__": _refuse_to_delete}
 _ORDERING = {f"__{op.__name__}__": _comparison(op) for op in (operator.lt, operator.le, operator.gt, operator.ge)}
 
 
 _NO_VALUE = object()  # stands for a default made by a factory, called when nothing is passed
 
 
-def _direct_init(cls: type) -> Callable[..., None]:
-    """An `__init__` with the dataclass's own parameters (names, order, defaults)."""
+def _compiled_methods(cls: type) -> dict[str, Callable[..., Any]]:
+    """`__init__` with the dataclass's own parameters (names, order, defaults), and `__eq__` and
+    `__hash__` over the fields as one tuple, as `dataclass` writes them: compiled together, in
+    one `exec`, because equality and hashing run for every operation a file holds."""
     parameters, lines, namespace = [], [], {"_NO_VALUE": _NO_VALUE}
     for f in dataclasses.fields(cls):
         if not f.init or f.kw_only:
@@ -149,11 +140,21 @@ def _direct_init(cls: type) -> Callable[..., None]:
     lines.append(f"    self.__dict__.update({', '.join(f'{n}={n}' for n in names)})" if names else "    pass")
     if hasattr(cls, "__post_init__"):  # a check of the values, as a dataclass calls it
         lines.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(lines) + "\n"
-    exec(source, namespace)  # the way `dataclasses` itself writes constructors
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
+    mine, theirs = (f"({''.join(f'{who}.{n},' for n in names)})" for who in ("self", "other"))
+    source = "\n".join([
+        f"def __init__(self, {', '.join(parameters)}):", *lines,
+        "def __eq__(self, other):",
+        "    if other.__class__ is self.__class__:",
+        f"        return {mine} == {theirs}",
+        "    return NotImplemented",
+        "def __hash__(self):",
+        f"    return hash({mine})",
+    ]) + "\n"
+    exec(source, namespace)  # the way `dataclasses` itself writes them
+    methods = {name: namespace[name] for name in ("__init__", "__eq__", "__hash__")}
+    for name, method in methods.items():
+        method.__qualname__ = f"{cls.__qualname__}.{name}"
+    return methods
 
 
 class Severity(str, enum.Enum):
