@@ -34,6 +34,10 @@ def tied_command(command: list[str]) -> Optional[list[str]]:
     Between the spawn and setpriv's request lies a moment in which the death of this process
     would leave the command running; the `preexec_fn` closes it by checking its parent, which a
     spawned child cannot do before it runs.
+
+    The kernel sends the signal when the *thread* that started the child ends, not the process:
+    a tied command must be started by a thread that outlives it (the main one): a history walk
+    started from a helper thread would be killed as soon as that thread returns.
     """
     if _setpriv_refused or not sys.platform.startswith("linux"):
         return None
