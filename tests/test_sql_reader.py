@@ -286,3 +286,19 @@ def test_a_comment_never_changes_which_statement_a_text_is(text, read):
 def test_facts_the_rules_need_are_recorded_on_each_statement(text, facts, dialect):
     """Foreign keys and a NOT NULL column without a default, per action of an ALTER TABLE."""
     assert [(s.references, s.not_null, s.has_default) for s in parse_sql(text, dialect)] == facts
+
+
+def test_sqlglot_keeping_a_statement_as_a_command_is_not_logged_and_its_other_warnings_are(caplog):
+    """sqlglot warns for every statement it keeps as a Command, which this reader classifies
+    itself: that warning is silenced while the reader parses, and only that one, only then."""
+    import logging
+
+    import sqlglot
+
+    caplog.set_level(logging.WARNING, logger="sqlglot")
+    statements = parse_sql("LOCK TABLES quiet_lock_probe WRITE", "mysql")
+    assert [s.parser for s in statements] == ["sqlglot"] and not statements[0].error
+    assert "Falling back" not in caplog.text
+    assert logging.getLogger("sqlglot").filters == []  # the silence ends with the parse
+    sqlglot.parse("LOCK TABLES loud_lock_probe WRITE", read="mysql")
+    assert "Falling back to parsing as a 'Command'" in caplog.text
