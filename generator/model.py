@@ -570,7 +570,6 @@ class History:
 
     status: str  # "ok" | "not-a-repository" | "no-commits" | "shallow" | "unavailable"
     files: dict[str, FileHistory] = field(default_factory=dict)
-    tags: tuple[tuple[str, str, datetime], ...] = ()  # (tag, sha, date)
     git_processes: int = 0
     head: Optional[str] = None
     problem: Optional[str] = None  # why part of the history could not be read (GOV808)

@@ -245,9 +245,7 @@ def test_tags_are_listed_oldest_first_with_their_commits(make_git_repo):
     shas = [c.hexsha for c in repo.iter_commits("main")][::-1]
     repo.close()
 
-    history = read_history(root, ["a.py"])
-
-    assert [t[0] for t in history.tags] == ["v1.0", "nightly", "v1.1"]
+    assert [t[0] for t in release_tags(root, "*")] == ["v1.0", "nightly", "v1.1"]
     assert release_tags(root) == [
         ("v1.0", shas[0], at("2026-01-01T00:00:00+00:00")),
         ("v1.1", shas[2], at("2026-03-01T00:00:00+00:00")),
@@ -293,8 +291,8 @@ def program(call: list[str]) -> str:
 
 
 def test_validate_starts_only_the_git_processes_it_counts(tmp_path):
-    """`govsite validate` starts three git processes, seen by the system: `rev-parse`, the walk
-    and the tag listing. No `git version` of a library's own, no other command."""
+    """`govsite validate` starts two git processes, seen by the system: `rev-parse` and the walk.
+    No `git version` of a library's own, no tag listing nobody reads, no other command."""
     many_files_repo(tmp_path / "repo", 5)
     log, shim = tmp_path / "git-starts.log", tmp_path / "bin" / "git"
     shim.parent.mkdir()
@@ -304,7 +302,7 @@ def test_validate_starts_only_the_git_processes_it_counts(tmp_path):
     result = govsite("validate", str(tmp_path / "repo"), "--no-cache", env=environment)
     assert "5 migrations" in result.stdout, result.stdout + result.stderr[-3000:]
     started = [git_subcommand(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert sorted(started) == ["for-each-ref", "log", "rev-parse"]
+    assert sorted(started) == ["log", "rev-parse"]
 
 
 def git_subcommand(command_line: str) -> str:
@@ -348,7 +346,7 @@ def test_git_processes_do_not_grow_with_the_number_of_files(tmp_path, spawned):
     large_history = read_history(large, large_paths)
     large_spawned = len(spawned)
 
-    assert small_history.git_processes == large_history.git_processes == 3
+    assert small_history.git_processes == large_history.git_processes == 2
     assert small_spawned == small_history.git_processes
     assert large_spawned == large_history.git_processes
     assert all(Path(program(call)).name.startswith("git") for call in spawned)
@@ -422,9 +420,9 @@ def test_a_second_read_from_the_same_commit_reuses_the_walk(make_git_repo):
     first = read_history(root, paths, cache=walks)
     again = read_history(root, paths, cache=walks)
 
-    assert (first.git_processes, again.git_processes) == (3, 2)
+    assert (first.git_processes, again.git_processes) == (2, 1)
     assert len(walks_in(walks)) == 1
-    assert (again.files, again.tags, again.head, again.status) == (first.files, first.tags, first.head, first.status)
+    assert (again.files, again.head, again.status) == (first.files, first.head, first.status)
 
 
 def test_a_new_commit_is_walked_again_and_a_changed_mailmap_applies_to_the_kept_walk(make_git_repo):
@@ -436,12 +434,12 @@ def test_a_new_commit_is_walked_again_and_a_changed_mailmap_applies_to_the_kept_
 
     commit_as(root, "Sam Owner <sam@example.com>", "2026-01-07T09:00:00+00:00", {"alembic/versions/b2.py": "y\n"})
     newer = read_history(root, ["alembic/versions/a1.py", "alembic/versions/b2.py"], cache=walks)
-    assert newer.git_processes == 3
+    assert newer.git_processes == 2
     assert newer.files["alembic/versions/b2.py"].added.author == "Sam Owner"
 
     (root / ".mailmap").write_text("Samantha Owner <sam@example.com>\n", encoding="utf-8")
     mapped = read_history(root, ["alembic/versions/b2.py"], cache=walks)
-    assert mapped.git_processes == 2  # where the repository is, and its tags: no walk
+    assert mapped.git_processes == 1  # where the repository is: no walk
     assert mapped.files["alembic/versions/b2.py"].added.author == "Samantha Owner"
     assert len(walks_in(walks)) == 2
 
@@ -456,7 +454,7 @@ def test_each_release_tag_keeps_its_own_walk(make_git_repo):
     at_head = read_history(root, ["alembic/versions/b2.py"], cache=walks)
     assert at_tag.files["alembic/versions/b2.py"].added is None  # not there yet at v1
     assert at_head.files["alembic/versions/b2.py"].added is not None
-    assert at_head.git_processes == 3 and len(walks_in(walks)) == 2
+    assert at_head.git_processes == 2 and len(walks_in(walks)) == 2
 
 
 def test_a_kept_walk_that_is_not_git_output_is_walked_again(make_git_repo, tmp_path):
@@ -471,4 +469,4 @@ def test_a_kept_walk_that_is_not_git_output_is_walked_again(make_git_repo, tmp_p
     warnings: list[str] = []
     again = read_history(root, ["alembic/versions/a1.py"], cache=ParseCache(tmp_path / "cache", warn=warnings.append))
     assert len(warnings) == 1 and "ignoring unusable entries" in warnings[0]
-    assert again.git_processes == 3 and again.files == first.files
+    assert again.git_processes == 2 and again.files == first.files

@@ -66,7 +66,7 @@ def test_only_the_files_the_cache_lacks_go_to_the_workers(make_repo, monkeypatch
     sent: list[list[str]] = []
     real = migrations_module.parse_many
     monkeypatch.setattr(migrations_module, "parse_many",
-                        lambda items, config, jobs: sent.append([rel for rel, _ in items]) or real(items, config, jobs))
+                        lambda items, config, jobs, between: sent.append([rel for rel, _ in items]) or real(items, config, jobs))
     migrations, _ = read_migrations(root, Config(), cache, jobs=2)
     assert sent == [["alembic/versions/r9.py"]]
     assert [m.revision for m in migrations] == ["r0", "r1", "r2", "r3", "r9"]
@@ -160,12 +160,12 @@ def test_the_git_walk_runs_while_the_files_are_read(make_git_repo, events, no_ou
         "docs/adr/ADR-015-retire.md": "# ADR-015: Retire\n\n## Status\n\nAccepted\n",
     })])
     repo = load_repository(root, Config())
-    assert events.index(("git", "log")) < events.index(("read", "alembic/versions/a1.py"))
-    # the tag listing once the migrations are read (not in the same moment as the walk), while
-    # the other inputs are read
-    assert (events.index(("read", "alembic/versions/b2.py")) < events.index(("git", "for-each-ref"))
-            < events.index(("read", "docs/adr/ADR-015-retire.md")))
-    assert repo.history.status == "ok" and repo.history.git_processes == 3
+    # git is asked where the repository is before any file is read; the walk is under way
+    # before the ADRs are
+    assert events.index(("git", "rev-parse")) < events.index(("read", "alembic/versions/a1.py"))
+    assert events.index(("git", "log")) < events.index(("read", "docs/adr/ADR-015-retire.md"))
+    assert [event for event in events if event[0] == "git"] == [("git", "rev-parse"), ("git", "log")]
+    assert repo.history.status == "ok" and repo.history.git_processes == 2
     assert sorted(repo.history.files) == [
         "alembic/versions/a1.py", "alembic/versions/b2.py", "docs/adr/ADR-015-retire.md",
     ]  # exactly the files read: not the one that is no migration
@@ -177,8 +177,72 @@ def test_no_walk_is_started_when_the_cache_has_it(make_git_repo, events, no_oute
     first = load_repository(root, Config(), cache=cache)
     events.clear()
     again = load_repository(root, Config(), cache=cache)
-    assert [event for event in events if event[0] == "git"] == [("git", "rev-parse"), ("git", "for-each-ref")]
-    assert again.history == replace(first.history, git_processes=2)
+    assert [event for event in events if event[0] == "git"] == [("git", "rev-parse")]
+    assert again.history == replace(first.history, git_processes=1)
+
+
+def slow_rev_parse(tmp_path: Path, monkeypatch) -> Path:
+    """Put a git first whose `rev-parse` answers only once the returned file exists (or after
+    ten seconds); every other command is git's own."""
+    release, shim = tmp_path / "release", tmp_path / "slow-git"
+    shim.write_text(
+        "#!/bin/sh\n"
+        'case " $* " in *" rev-parse "*)\n'
+        f'  i=0; while [ ! -e "{release}" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done;;\n'
+        "esac\n"
+        f'exec "{shutil.which("git")}" "$@"\n',
+        encoding="utf-8",
+    )
+    shim.chmod(0o755)
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(shim))
+    return release
+
+
+def test_the_migrations_are_read_while_git_has_not_answered(make_git_repo, events, tmp_path, monkeypatch,
+                                                             no_outer_repository):
+    """Nothing waits for `rev-parse` before the first file: a git that answers only once the
+    last migration is read still gives every file its history, the walk started after it."""
+    root = make_git_repo([("2026-01-05T09:00:00Z", {
+        "alembic/versions/a1.py": migration("a1"), "alembic/versions/b2.py": migration("b2", "a1"),
+        "docs/adr/ADR-015-retire.md": "# ADR-015: Retire\n\n## Status\n\nAccepted\n",
+    })])
+    release = slow_rev_parse(tmp_path, monkeypatch)
+    read_bytes = migrations_module.read_bytes
+
+    def reading(root, rel, code, **options):
+        if rel.endswith("b2.py"):
+            release.touch()
+        return read_bytes(root, rel, code, **options)
+
+    monkeypatch.setattr(migrations_module, "read_bytes", reading)
+    repo = load_repository(root, Config())  # a reader waiting for git first would wait 10 s
+    assert events.index(("read", "alembic/versions/b2.py")) < events.index(("git", "log"))
+    assert events.index(("git", "log")) < events.index(("read", "docs/adr/ADR-015-retire.md"))
+    assert repo.history.status == "ok"
+    assert all(f.added is not None for f in repo.history.files.values()), repo.history.files
+
+
+def test_advance_starts_the_walk_only_once_git_has_answered(make_git_repo, tmp_path, monkeypatch):
+    root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})])
+    release = slow_rev_parse(tmp_path, monkeypatch)
+    reading = history_module.start_history(root)
+    reading.advance()
+    assert reading.walk is None and reading.where is None  # git has not answered: nothing waited
+    release.touch()
+    history = reading.result(["alembic/versions/a1.py"])
+    assert history.status == "ok" and history.git_processes == 2
+    assert history.files["alembic/versions/a1.py"].added.date.isoformat() == "2026-01-05T09:00:00+00:00"
+
+
+def test_between_is_called_after_each_file_read_and_each_file_parsed(make_repo):
+    root = make_repo({"alembic/versions/a1.py": migration("a1"), "alembic/versions/b2.py": migration("b2", "a1")})
+    calls: list[int] = []
+    cache = ParseCache(persistent=False)
+    read_migrations(root, Config(), cache, between=lambda: calls.append(1))
+    assert len(calls) == 4  # two files read, two parsed
+    calls.clear()
+    read_migrations(root, Config(), cache, between=lambda: calls.append(1))
+    assert len(calls) == 2  # both from the cache: read, not parsed
 
 
 SETPRIV = shutil.which("setpriv")

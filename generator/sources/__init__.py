@@ -34,10 +34,10 @@ def load_repository(
     serve`. It is not saved here; call `cache.save()`. `jobs` sets the number of parsing
     processes (default: $GOVSITE_JOBS, else 1: parsing in this process).
 
-    Git's history walk does not depend on which files are read, so it is started first and
-    runs in its own process while the files are read here; the history of exactly the files
-    read is picked out of its output at the end. The tag listing, a few milliseconds of git,
-    starts once the migrations are read: started just after the walk, its start costs more.
+    Git's history walk does not depend on which files are read, so it runs in its own process
+    while the files are read here: it starts between two migrations, as soon as git has said
+    where the repository is, and at the latest once the migrations are read. The history of
+    exactly the files read is picked out of its output at the end.
     """
     from .adrs import read_adrs
     from .ci_configs import read_ci_jobs
@@ -48,8 +48,8 @@ def load_repository(
     root = Path(root)
     config = config or Config()
     history = _start_history(root, config, with_history, history_from, cache)
-    migrations, f1 = read_migrations(root, config, cache, jobs)
-    history.list_tags()
+    migrations, f1 = read_migrations(root, config, cache, jobs, between=history.advance)
+    history.advance(wait=True)
     adrs, f2 = read_adrs(root, config)
     exceptions, f3 = read_exceptions(root, config)
     policies, f4 = read_policies(root, config)
@@ -99,8 +99,8 @@ class KnownHistory:
 
     history: History
 
-    def list_tags(self) -> None:
-        """No tags to list."""
+    def advance(self, wait: bool = False) -> None:
+        """Nothing to follow up."""
 
     def result(self, paths: list[str]) -> History:
         return self.history

@@ -2,23 +2,26 @@
 
 Pages show who added a migration and when, and GOV403 compares that moment with the emergency
 change it reflects. Asking git once per file (`git log --follow -- <path>`) would cost one process
-per migration, which is minutes at thousands of files, so the reader makes three calls whatever the
+per migration, which is minutes at thousands of files, so the reader makes two calls whatever the
 size of the repository:
 
 1. `git rev-parse` finds the work tree, the repository root's place in it, whether the clone is
    shallow and the commit HEAD points at (none in a repository without commits);
 2. one `git log --name-status -M` walk from HEAD lists every commit's changed files, renames
    included; walking from the newest commit backwards, each file's name is followed through its
-   renames, so the commit that "added" a file is the one that added its earliest name;
-3. `git for-each-ref refs/tags` lists the tags.
+   renames, so the commit that "added" a file is the one that added its earliest name.
 
 The walk is the costly call (git compares every commit's tree with its parent's), and its output
-depends only on the commit it starts from, not on the files asked about: `start_history` starts it
-(and the tag listing) before the caller knows which files it will ask about, git works while the
-caller reads the repository, and `.result(paths)` picks those files out of the output. Given a
-store (the parse cache), a run from the same commit as an earlier one reuses that output and
-starts two processes instead of three. Git writes to a temporary file, not a pipe, so it never
-waits for this process; on Linux it is killed if this process dies first.
+depends only on the commit it starts from, not on the files asked about. `start_history` asks
+`rev-parse` and returns at once; the caller reads its files, calling `advance()` between them,
+which starts the walk as soon as git has answered; git walks while the caller reads on, and
+`.result(paths)` picks those files out of the output. No thread waits for git, and this process
+never waits for the few milliseconds `rev-parse` takes. Given a store (the parse cache), a run
+from the same commit as an earlier one reuses that output and starts one process instead of two.
+Git writes to a temporary file, not a pipe, so it never waits for this process; on Linux the walk
+is killed if this process dies first.
+
+Release tags are listed apart (`release_tags`), by the versioned build that publishes them.
 
 Every path in the output is NUL-separated (`-z`), so names with spaces, quotes, newlines or
 non-ASCII letters come through unchanged. The reader never raises: a directory outside git is
@@ -191,6 +194,10 @@ class Started:
         finally:
             self.close()
 
+    def finished(self) -> bool:
+        """Whether git has ended (its result will not wait)."""
+        return self.process.poll() is not None
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
@@ -202,7 +209,7 @@ class Started:
 def read_history(
     root: Path, paths: list[str], rev: str = "HEAD", cache: Optional["ParseCache"] = None
 ) -> History:
-    """History of `paths` (POSIX, relative to `root`) and the repository's tags; never raises.
+    """History of `paths` (POSIX, relative to `root`); never raises.
 
     `rev` is the commit the walk starts from: HEAD for the working tree, a release tag when a
     past version of the site is built from git objects. With a `cache`, the walk's output is
@@ -212,7 +219,7 @@ def read_history(
 
 
 def start_history(root: Path, rev: str = "HEAD", cache: Optional["ParseCache"] = None) -> "HistoryReading":
-    """Start reading history: where the repository is, then the walk and the tags under way.
+    """Start reading history: `rev-parse` under way, the walk once it answers (`advance`).
 
     `.result(paths)` gives the history of `paths`; in between the caller reads its files.
     """
@@ -259,27 +266,43 @@ class _Where:
 
 @dataclass
 class HistoryReading:
-    """History being read: `start` asks git where it is and starts the walk (unless the cache
-    has it), `list_tags` the tag listing; `result` waits for them (listing the tags if nobody
-    asked yet) and follows the files asked about."""
+    """History being read: `start` asks git where it is, `advance` starts the walk once git
+    has answered (unless the cache has it); `result` waits for both and follows the files
+    asked about."""
 
     root: Path
     run: GitRunner
     cache: Optional["ParseCache"]
     settled: Optional[History] = None  # known without the walk: no repository, no commits
+    locating: Optional[Started] = None  # `rev-parse`, until `advance` reads its answer
     where: Optional[_Where] = None
     boundary: frozenset[str] = frozenset()
     walk_key: tuple[str, str] = ("", "")  # the walk's cache key and the digest it was made from
     walk: Optional[Started] = None
     walked: Optional[bytes] = None  # the walk's output, when the cache had it
-    tags: Optional[Started] = None
     renames: bool = True  # whether the walk pairs renames (it reads no contents without)
     partial_clone: bool = False  # objects are fetched on demand, so renames are not paired
     problem: Optional[str] = None  # why the walk could not read the whole history
     complete: bool = True  # False: the output stops before the first commit
 
     def start(self, rev: str) -> None:
-        self.where, status = _locate(self.root, self.run, rev)
+        """Ask git where the repository is; the walk starts once it answers (`advance`)."""
+        self.locating = _start_locating(self.run, rev)
+
+    def advance(self, wait: bool = False) -> None:
+        """Start the walk if `rev-parse` has answered (waiting for it when `wait`), so a caller
+        with files to read can call this between them instead of waiting for git at first."""
+        locating = self.locating
+        if locating is None or not (wait or locating.finished()):
+            return
+        self.locating = None
+        try:
+            self._located(*_located(self.root, *locating.result()))
+        except Exception:  # the boundary of start_history: a broken git must not break a build
+            self.fail()
+
+    def _located(self, where: Optional[_Where], status: str) -> None:
+        self.where = where
         if self.where is None:
             self.settled = History(status=status)
         elif self.where.head is None:
@@ -294,16 +317,6 @@ class HistoryReading:
                 self.walk = self.run.start(*self._arguments(), self.where.head, "--")
             self.walked = cached
 
-    def list_tags(self) -> None:
-        """Start git's tag listing, once. It takes milliseconds and writes to a file, so it ends
-        on its own; started while the walk is still starting, its own start costs more."""
-        if self.tags is not None or self.settled is not None or self.where is None:
-            return
-        try:
-            self.tags = self.run.start(*_TAG_LISTING, tied=False)
-        except Exception:  # the boundary of start_history: a broken git must not break a build
-            self.fail()
-
     def _arguments(self) -> tuple[str, ...]:
         return WALK_ARGUMENTS if self.renames else PLAIN_WALK_ARGUMENTS
 
@@ -313,6 +326,7 @@ class HistoryReading:
 
     def result(self, paths: list[str]) -> History:
         """The history of `paths`; never raises."""
+        self.advance(wait=True)
         try:
             history = self.settled or self._follow(list(paths))
         except Exception:  # the boundary, as in start_history
@@ -330,15 +344,10 @@ class HistoryReading:
         if not self.complete and not output.strip(b"\0\n"):  # not even the newest commit
             return History(status="unavailable", head=where.head, problem=self.problem)
         wanted = {_git_path(where.prefix, p): p for p in paths}
-        self.list_tags()
-        if self.settled is not None:
-            return self.settled
-        status, tags, _ = self.tags.result()
         files, cut_off = _file_histories(output, wanted, self.boundary, self.complete)
         return History(
             status="shallow" if where.shallow else "ok",
             files=_mailmapped(files, Mailmap.of(where.top)),
-            tags=tuple(_parse_tags(tags) if status == 0 else ()),
             head=where.head,
             problem=self._problem(files, cut_off),
             renames=self.renames,
@@ -387,20 +396,24 @@ class HistoryReading:
 
     def close(self) -> None:
         """Stop what is still running (after a failure, or when the caller gives up)."""
-        for started in (self.walk, self.tags):
+        for started in (self.locating, self.walk):
             if started is not None:
                 started.close()
 
 
-def _locate(root: Path, run: GitRunner, rev: str = "HEAD") -> tuple[Optional[_Where], str]:
+def _start_locating(run: GitRunner, rev: str = "HEAD") -> Started:
     """One `rev-parse`; `--verify -q HEAD` exits 1 (printing the rest) when there is no commit.
 
     Started like the walk, not through gitpython: a `validate` then never imports gitpython.
     """
-    status, out, err = run.start(
+    return run.start(
         "rev-parse", "--show-prefix", "--is-shallow-repository",
         "--git-path", "shallow", "--verify", "-q", rev if rev == "HEAD" else f"{rev}^{{commit}}", tied=False,
-    ).result()
+    )
+
+
+def _located(root: Path, status: int, out: bytes, err: str) -> tuple[Optional[_Where], str]:
+    """Where the repository is, from `rev-parse`'s answer, or why that is not known."""
     if status not in (0, 1):
         return None, "not-a-repository" if "not a git repository" in err else "unavailable"
     lines = out.decode("utf-8", "surrogateescape").split("\n")

@@ -23,7 +23,7 @@ import tokenize
 from dataclasses import replace
 from pathlib import Path
 from datetime import date
-from typing import Optional
+from typing import Callable, Optional
 
 from ..cache import ParseCache, content_digest, content_key
 from ..config import Config, ConfigError
@@ -77,6 +77,7 @@ def read_migrations(
     config: Config,
     cache: Optional[ParseCache] = None,
     jobs: Optional[int] = None,
+    between: Callable[[], object] = lambda: None,
 ) -> tuple[list[Migration], list[Finding]]:
     """Every migration of the repository, plus a finding for each file that could not be read
     and for what discovery found wrong (`sources.discovery`).
@@ -84,7 +85,8 @@ def read_migrations(
     Each migration environment is read with its own SQL dialect and its migrations carry its
     name. With a `cache`, a file already parsed (same bytes, path and parse settings) is not
     parsed again. The others are parsed here, or by `jobs` worker processes (`parse_many`); the
-    result is the same, in the same order, either way.
+    result is the same, in the same order, either way. `between` is called after each file:
+    work started elsewhere (git's answer) is followed up there, without a thread.
     """
     found = discover(root, config)
     migrations: list[Migration] = []
@@ -92,7 +94,7 @@ def read_migrations(
     for environment, files in zip(found.environments, found.files):
         dialect = environment_dialect(environment, config)
         settings = config if dialect == config.sql_dialect else replace(config, sql_dialect=dialect)
-        read, problems = _read_files(root, list(files), settings, cache, jobs)
+        read, problems = _read_files(root, list(files), settings, cache, jobs, between)
         if environment.name:
             read = [replace(m, environment=environment.name) for m in read]
         migrations += read
@@ -101,13 +103,19 @@ def read_migrations(
 
 
 def _read_files(
-    root: Path, files: list[str], config: Config, cache: Optional[ParseCache], jobs: Optional[int]
+    root: Path,
+    files: list[str],
+    config: Config,
+    cache: Optional[ParseCache],
+    jobs: Optional[int],
+    between: Callable[[], object],
 ) -> tuple[list[Migration], list[Finding]]:
     fingerprint = parse_fingerprint(config)
     results: list[Optional[Parsed]] = []
     misses: list[tuple[int, str, bytes, str]] = []  # (place in results, path, bytes, digest)
     with OpenFolders(root) as folders:
         for rel in files:
+            between()
             data, problem = read_bytes(root, rel, CODE, folders=folders)
             if data is None:
                 results.append((None, (problem,)))
@@ -119,7 +127,7 @@ def _read_files(
             if hit is None:
                 misses.append((len(results), rel, data, digest))
             results.append(hit)
-    parsed = parse_many([(rel, data) for _, rel, data, _ in misses], config, jobs)
+    parsed = parse_many([(rel, data) for _, rel, data, _ in misses], config, jobs, between)
     for (place, rel, _, digest), result in zip(misses, parsed):
         results[place] = result
         if cache is not None:
@@ -149,14 +157,24 @@ def migration_files(root: Path, config: Config) -> tuple[list[str], list[Finding
 CHUNKS_PER_WORKER = 4  # a few chunks each, so one slow chunk does not leave a worker idle
 
 
-def parse_many(items: list[tuple[str, bytes]], config: Config, jobs: Optional[int] = None) -> list[Parsed]:
-    """`parse_migration` of every (path, bytes), in order: here, or in `parse_jobs(jobs)`
-    worker processes. Workers cost their start and the sending of files and results, which
-    pays only for many files on a machine with free cores, so they are asked for, not guessed.
+def parse_many(
+    items: list[tuple[str, bytes]],
+    config: Config,
+    jobs: Optional[int] = None,
+    between: Callable[[], object] = lambda: None,
+) -> list[Parsed]:
+    """`parse_migration` of every (path, bytes), in order: here (calling `between` after each
+    file), or in `parse_jobs(jobs)` worker processes. Workers cost their start and the sending
+    of files and results, which pays only for many files on a machine with free cores, so they
+    are asked for, not guessed.
     """
     workers = min(parse_jobs(jobs), len(items))
     if workers < 2:
-        return [_parsed(rel, data, config) for rel, data in items]
+        parsed = []
+        for rel, data in items:
+            parsed.append(_parsed(rel, data, config))
+            between()
+        return parsed
     size = -(-len(items) // (workers * CHUNKS_PER_WORKER))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     with concurrent.futures.ProcessPoolExecutor(
