@@ -250,7 +250,7 @@ def release_tags(root: Path, pattern: str = "v*") -> list[tuple[str, str, dateti
     return [t for t in tags if fnmatch.fnmatchcase(t[0], pattern)]
 
 
-# --------------------------------------------------------------------------- the three calls
+# --------------------------------------------------------------------------- the git calls
 
 
 @record
