@@ -181,13 +181,14 @@ def test_no_walk_is_started_when_the_cache_has_it(make_git_repo, events, no_oute
     assert again.history == replace(first.history, git_processes=1)
 
 
-def slow_rev_parse(tmp_path: Path, monkeypatch) -> Path:
-    """Put a git first whose `rev-parse` answers only once the returned file exists (or after
-    ten seconds); every other command is git's own."""
-    release, shim = tmp_path / "release", tmp_path / "slow-git"
+def slow_git(tmp_path: Path, monkeypatch, subcommand: str = "rev-parse") -> tuple[Path, Path]:
+    """Put a git first whose `subcommand` writes its process id to the first file returned,
+    then goes on only once the second file exists (or after ten seconds); every other command
+    is git's own."""
+    started, release, shim = tmp_path / f"{subcommand}.pid", tmp_path / "release", tmp_path / "slow-git"
     shim.write_text(
         "#!/bin/sh\n"
-        'case " $* " in *" rev-parse "*)\n'
+        f'case " $* " in *" {subcommand} "*) echo $$ > "{started}"\n'
         f'  i=0; while [ ! -e "{release}" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done;;\n'
         "esac\n"
         f'exec "{shutil.which("git")}" "$@"\n',
@@ -195,7 +196,7 @@ def slow_rev_parse(tmp_path: Path, monkeypatch) -> Path:
     )
     shim.chmod(0o755)
     monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(shim))
-    return release
+    return started, release
 
 
 def test_the_migrations_are_read_while_git_has_not_answered(make_git_repo, events, tmp_path, monkeypatch,
@@ -206,7 +207,7 @@ def test_the_migrations_are_read_while_git_has_not_answered(make_git_repo, event
         "alembic/versions/a1.py": migration("a1"), "alembic/versions/b2.py": migration("b2", "a1"),
         "docs/adr/ADR-015-retire.md": "# ADR-015: Retire\n\n## Status\n\nAccepted\n",
     })])
-    release = slow_rev_parse(tmp_path, monkeypatch)
+    _, release = slow_git(tmp_path, monkeypatch)
     read_bytes = migrations_module.read_bytes
 
     def reading(root, rel, code, **options):
@@ -224,7 +225,7 @@ def test_the_migrations_are_read_while_git_has_not_answered(make_git_repo, event
 
 def test_advance_starts_the_walk_only_once_git_has_answered(make_git_repo, tmp_path, monkeypatch):
     root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})])
-    release = slow_rev_parse(tmp_path, monkeypatch)
+    _, release = slow_git(tmp_path, monkeypatch)
     reading = history_module.start_history(root)
     reading.advance()
     assert reading.walk is None and reading.where is None  # git has not answered: nothing waited
@@ -232,6 +233,30 @@ def test_advance_starts_the_walk_only_once_git_has_answered(make_git_repo, tmp_p
     history = reading.result(["alembic/versions/a1.py"])
     assert history.status == "ok" and history.git_processes == 2
     assert history.files["alembic/versions/a1.py"].added.date.isoformat() == "2026-01-05T09:00:00+00:00"
+
+
+def test_a_load_that_fails_leaves_no_git_walking(make_git_repo, tmp_path, monkeypatch, no_outer_repository):
+    """Ctrl-C (or a bad setting) while the documents are read: the walk started for them is
+    stopped with the load, not left running for nobody."""
+    root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})])
+    walker, release = slow_git(tmp_path, monkeypatch, "log")
+
+    def interrupted(root, config):
+        for _ in range(500):  # until git's walk has begun
+            if walker.exists() and walker.read_text().strip():
+                raise KeyboardInterrupt
+            time.sleep(0.01)
+        raise AssertionError("the walk never started")
+
+    monkeypatch.setattr(adrs_module, "read_adrs", interrupted)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            load_repository(root, Config())
+        pid = int(walker.read_text())
+        with pytest.raises(ProcessLookupError):  # killed and reaped, not still walking
+            os.kill(pid, 0)
+    finally:
+        release.touch()
 
 
 def test_between_is_called_after_each_file_read_and_each_file_parsed(make_repo):
@@ -272,15 +297,15 @@ def test_a_validate_killed_with_sigkill_leaves_no_git_behind(make_git_repo, tmp_
     assert SETPRIV, "setpriv (util-linux) is part of every Debian system"
     root = make_git_repo([("2026-01-05T09:00:00Z", {"alembic/versions/a1.py": migration("a1")})])
     started = tmp_path / "walk.pid"
-    slow_git = tmp_path / "bin" / "git"
-    slow_git.parent.mkdir()
-    slow_git.write_text(
+    shim = tmp_path / "bin" / "git"
+    shim.parent.mkdir()
+    shim.write_text(
         "#!/bin/sh\n"
         f'case " $* " in *" log "*) echo $$ > "{started}"; exec sleep 300;; esac\n'
         f'exec "{shutil.which("git")}" "$@"\n'
     )
-    slow_git.chmod(0o755)
-    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(slow_git), "PYTHONPATH": str(ROOT),
+    shim.chmod(0o755)
+    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(shim), "PYTHONPATH": str(ROOT),
            "GIT_CEILING_DIRECTORIES": str(tmp_path), "PATH": _setpriv_on_path(tmp_path, setpriv)}
     validate = subprocess.Popen([sys.executable, "-m", "generator", "validate", str(root), "--no-cache"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

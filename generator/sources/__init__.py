@@ -48,12 +48,16 @@ def load_repository(
     root = Path(root)
     config = config or Config()
     history = _start_history(root, config, with_history, history_from, cache)
-    migrations, f1 = read_migrations(root, config, cache, jobs, between=history.advance)
-    history.advance(wait=True)
-    adrs, f2 = read_adrs(root, config)
-    exceptions, f3 = read_exceptions(root, config)
-    policies, f4 = read_policies(root, config)
-    ci_jobs, f5 = read_ci_jobs(root, config)
+    try:
+        migrations, f1 = read_migrations(root, config, cache, jobs, between=history.advance)
+        history.advance(wait=True)
+        adrs, f2 = read_adrs(root, config)
+        exceptions, f3 = read_exceptions(root, config)
+        policies, f4 = read_policies(root, config)
+        ci_jobs, f5 = read_ci_jobs(root, config)
+    except BaseException:  # a bad setting, Ctrl-C: no git is left walking for nobody
+        history.close()
+        raise
     paths = [m.path for m in migrations] + [a.path for a in adrs] + [p.path for p in policies]
     paths += [e.path for e in exceptions[:1]]
     walked = history.result(paths)
@@ -101,6 +105,9 @@ class KnownHistory:
 
     def advance(self, wait: bool = False) -> None:
         """Nothing to follow up."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
 
     def result(self, paths: list[str]) -> History:
         return self.history
