@@ -232,6 +232,23 @@ def test_batch_operations_take_the_table_of_their_batch():
         ("drop_constraint", "b.drop_constraint", "orders", "fk_orders_user", 12)]
 
 
+def test_batch_naming_marker_gives_the_name_inside_it():
+    """Autogenerate writes `batch_op.f("ix_...")` in batch blocks as it writes `op.f` outside."""
+    operations = ops(body('''
+        with op.batch_alter_table("plans", schema=None) as batch_op:
+            batch_op.create_index(batch_op.f("ix_plans_user_id"), ["user_id"], unique=False)
+            batch_op.drop_constraint(batch_op.f("fk_plans_user"), type_="foreignkey")
+        with op.batch_alter_table("orders") as b:
+            b.create_index(b.f("ix_orders_ref"), ["ref"])
+        naming = make_naming()
+        op.create_index(naming.f("ix_other"), "orders", ["x"])
+    '''))
+    assert [(o.kind, o.table, o.target) for o in operations] == [
+        ("create_index", "plans", "ix_plans_user_id"), ("drop_constraint", "plans", "fk_plans_user"),
+        ("create_index", "orders", "ix_orders_ref"),
+        ("create_index", "orders", None)]  # `.f` of anything else is not Alembic's marker
+
+
 def test_loops_conditions_and_try_blocks_are_entered():
     operations = ops(body('''
         for name in ("legacy_a", "legacy_b"):

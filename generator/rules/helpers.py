@@ -83,6 +83,11 @@ _NOUNS = {
 _OBJECT_NOUNS = frozenset({"view", "type", "function", "procedure", "schema", "sequence", "extension", "entity"})
 
 
+def _a(noun: str) -> str:
+    """The noun with its indefinite article: "an index", "a unique constraint"."""
+    return f"an {noun}" if noun[0] in "aeio" else f"a {noun}"
+
+
 def _subject(kind: str, op: Operation) -> str:
     table = f"'{op.table}'" if op.table else "a table"
     if kind in ("drop_table", "create_table"):
@@ -94,14 +99,14 @@ def _subject(kind: str, op: Operation) -> str:
     verb, _, noun = kind.partition("_")
     if verb in _VERBS and noun in _OBJECT_NOUNS:
         name = op.target or (op.table if noun == "view" else None)
-        return f"{_VERBS[verb]} {noun} '{name}'" if name else f"{_VERBS[verb]} a {noun}"
+        return f"{_VERBS[verb]} {noun} '{name}'" if name else f"{_VERBS[verb]} {_a(noun)}"
     if verb in _VERBS and noun in _NOUNS:
         if op.target:
             what = f"{_VERBS[verb]} {_NOUNS[noun]} '{op.target}'"
         elif noun == "column_type":
             what = f"{_VERBS[verb]} the type of a column"
         else:
-            what = f"{_VERBS[verb]} a {_NOUNS[noun]}"
+            what = f"{_VERBS[verb]} {_a(_NOUNS[noun])}"
         preposition = {"add": "to", "create": "on"}.get(verb, "of")
         return f"{what} {preposition} {table}" if op.table else what
     words = kind.replace("_", " ")

@@ -384,11 +384,21 @@ class Resolver:
             if full is None:
                 return None, prefix.lstrip()
             return textwrap.dedent(full), textwrap.dedent(full)
-        if name and name.rsplit(".", 1)[0] in self.op_names and name.endswith(".f") and first is not None:
+        if name and name.endswith(".f") and first is not None and self._names_objects(node.func.value, env):
             return self.string(first, env)
         if isinstance(node.func, ast.Attribute):
             return self._string_method(node, env)
         return None, ""
+
+    def _names_objects(self, receiver: ast.AST, env: Env) -> bool:
+        """Whether `receiver.f(name)` is Alembic's naming-convention marker: `op.f` or the
+        `batch_op.f` of a `batch_alter_table` block, both of which return the name unchanged."""
+        if dotted(receiver) in self.op_names:
+            return True
+        if not isinstance(receiver, ast.Name):
+            return False
+        bound = env.get(receiver.id)
+        return isinstance(bound, Batch) or (bound is None and receiver.id == "batch_op")
 
     def _string_method(self, node: ast.Call, env: Env) -> tuple[Optional[str], str]:
         method, receiver = node.func.attr, node.func.value
