@@ -403,6 +403,9 @@ class Migration:
     message: Optional[str] = None  # the docstring's first line, as `alembic revision -m` wrote it
     created: Optional[date] = None  # the day of the docstring's `Create Date:`
     environment: str = ""  # the migration environment's name; "" when the repository has one
+    # the database production runs it on, as govsite.toml names it (an `alembic.ini` URL is
+    # often a developer's database): PostgreSQL's safety checks judge PostgreSQL migrations only
+    database: str = "postgres"
 
     @property
     def is_merge(self) -> bool:

@@ -505,7 +505,8 @@ def utc_stamp(when: datetime) -> str:
 
 SAFETY_CODES = ("GOV611", "GOV612", "GOV613", "GOV614", "GOV615", "GOV616", "GOV617", "GOV618")
 # PostgreSQL's locks and PostgreSQL's remedies (CONCURRENTLY, NOT VALID, USING INDEX): an
-# operation that runs only in another dialect's branch is not theirs to judge
+# operation that runs only on another database is not theirs to judge: one in another dialect's
+# branch, or one outside any branch of an environment whose database is not PostgreSQL
 _POSTGRESQL_ONLY = frozenset({"GOV612", "GOV613", "GOV615", "GOV617"})
 
 
@@ -548,7 +549,7 @@ def _decide(migration: Migration, codes: Iterable[str]) -> list[SafetyIssue]:
         checks = by_kind.get(kind)
         if not checks or op.dynamic or not _on_existing_table(op, migration):
             continue
-        elsewhere = op.dialect is not None and "postgresql" not in op.dialect
+        elsewhere = not _runs_on_postgresql(op, migration)
         for code, check in checks:
             if elsewhere and code in _POSTGRESQL_ONLY:
                 continue
@@ -556,6 +557,14 @@ def _decide(migration: Migration, codes: Iterable[str]) -> list[SafetyIssue]:
             if message is not None:
                 issues.append(SafetyIssue(code, op, message))
     return issues
+
+
+def _runs_on_postgresql(op: Operation, migration: Migration) -> bool:
+    """Whether `op` can run on PostgreSQL: in a branch that names it, or outside any dialect
+    branch of a migration whose environment runs on PostgreSQL (`Migration.database`)."""
+    if op.dialect is not None:
+        return "postgresql" in op.dialect
+    return migration.database == "postgres"
 
 
 def _on_existing_table(op: Operation, migration: Migration) -> bool:

@@ -3,6 +3,9 @@
 Each check looks at `upgrade()` only and only at tables that exist before the migration: an
 operation on a table created earlier in the same migration (through `op` or raw SQL) locks
 nothing anyone waits for. Dynamic SQL is left to GOV803, which already says it is not verified.
+The four checks of PostgreSQL's own locks and remedies (GOV612, GOV613, GOV615, GOV617) judge
+only what runs on PostgreSQL: the locks they describe, the cases they let pass and the remedies
+they give are PostgreSQL's.
 
 The decisions live in `helpers.safety_issues`, so the risk rule (GOV601) reads the same ones
 the checks report; `RECIPES` gives the short safe form the site shows beside each finding.
@@ -91,6 +94,10 @@ def index_locks_table(ctx: Context) -> Iterable[Finding]:
     `postgresql_concurrently=True` (or `CREATE INDEX CONCURRENTLY`) outside
     `with op.get_context().autocommit_block():`.
 
+    Only statements that run on PostgreSQL are checked: those in a branch that names it, and
+    those outside dialect branches when `govsite.toml` says the environment's database is
+    PostgreSQL (`sql_dialect`, the default).
+
     ## Why is this bad?
     A plain `CREATE INDEX` holds a lock that blocks every insert, update and delete on the table
     until the index is built: minutes to hours on a large table, an outage for whatever writes
@@ -133,6 +140,10 @@ def column_type_rewrite(ctx: Context) -> Iterable[Finding]:
     Everything else is flagged: a change without `existing_type=`, a narrowing, `Integer` to
     `BigInteger` (8 bytes instead of 4 is a rewrite), `CHAR(n)` changes, a change of kind, and
     raw SQL, where the old type is not known.
+
+    Only statements that run on PostgreSQL are checked: those in a branch that names it, and
+    those outside dialect branches when `govsite.toml` says the environment's database is
+    PostgreSQL (`sql_dialect`, the default).
 
     ## Why is this bad?
     A type change that is not binary compatible rewrites every row and rebuilds the table's
@@ -196,6 +207,10 @@ def constraint_validates_under_lock(ctx: Context) -> Iterable[Finding]:
     Flags `op.create_foreign_key`, `op.create_check_constraint` and raw
     `ADD CONSTRAINT ... FOREIGN KEY` / `CHECK` on a table that exists before the migration,
     unless the constraint is added `NOT VALID` (`postgresql_not_valid=True`).
+
+    Only statements that run on PostgreSQL are checked: those in a branch that names it, and
+    those outside dialect branches when `govsite.toml` says the environment's database is
+    PostgreSQL (`sql_dialect`, the default).
 
     ## Why is this bad?
     Adding a valid constraint checks every existing row, and a foreign key also locks the
@@ -266,6 +281,10 @@ def unique_constraint_locks_table(ctx: Context) -> Iterable[Finding]:
     Flags `op.create_unique_constraint`, `op.create_primary_key` and raw
     `ADD CONSTRAINT ... UNIQUE` / `PRIMARY KEY` on a table that exists before the migration,
     unless the raw SQL adopts an existing index with `USING INDEX`.
+
+    Only statements that run on PostgreSQL are checked: those in a branch that names it, and
+    those outside dialect branches when `govsite.toml` says the environment's database is
+    PostgreSQL (`sql_dialect`, the default).
 
     ## Why is this bad?
     The constraint builds its unique index while writes to the table are blocked, exactly like

@@ -491,13 +491,24 @@ def _named(environments: list[MigrationEnvironment]) -> list[MigrationEnvironmen
 
 def _with_dialect(env: MigrationEnvironment, config: Config) -> MigrationEnvironment:
     """The dialect govsite.toml sets for this environment wins over the one of its URL."""
-    chosen = config.environments.get(env.name or env.script_location or "", {}).get("sql_dialect")
+    chosen = _configured_dialect(env, config)
     return env if chosen is None else replace(env, sql_dialect=chosen)
+
+
+def _configured_dialect(env: MigrationEnvironment, config: Config) -> Optional[str]:
+    return config.environments.get(env.name or env.script_location or "", {}).get("sql_dialect")
 
 
 def environment_dialect(env: MigrationEnvironment, config: Config) -> str:
     """The SQL dialect raw SQL of this environment is read in by default."""
     return env.sql_dialect or config.sql_dialect
+
+
+def declared_database(env: MigrationEnvironment, config: Config) -> str:
+    """The database govsite.toml says this environment runs on: its own `sql_dialect`, else the
+    global one. Unlike `environment_dialect`, a literal `sqlalchemy.url` does not count: it is
+    as often a developer's SQLite as the production database."""
+    return _configured_dialect(env, config) or config.sql_dialect
 
 
 def dialect_of_url(url: Optional[str]) -> Optional[str]:

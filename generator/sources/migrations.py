@@ -38,7 +38,7 @@ from ..model import (
 )
 from ..catalog import finding
 from .children import tie_to_parent
-from .discovery import discover, environment_dialect
+from .discovery import declared_database, discover, environment_dialect
 from .files import OpenFolders, decode, read_bytes
 from .header import (
     alembic_message,
@@ -95,8 +95,9 @@ def read_migrations(
         dialect = environment_dialect(environment, config)
         settings = config if dialect == config.sql_dialect else replace(config, sql_dialect=dialect)
         read, problems = _read_files(root, list(files), settings, cache, jobs, between)
-        if environment.name:
-            read = [replace(m, environment=environment.name) for m in read]
+        database = declared_database(environment, config)
+        if environment.name or database != Migration.database:
+            read = [replace(m, environment=environment.name, database=database) for m in read]
         migrations += read
         findings += problems
     return migrations, findings
