@@ -102,6 +102,12 @@ def test_unparseable_sql_is_other_with_an_error_never_an_exception():
         assert statements and all(s.kind == "other" and s.error for s in statements), text
 
 
+def test_a_parser_error_names_no_module_of_the_parser():
+    [statement] = parse_sql("UPDATE t SET a = 5 % WHERE id = 1", "mysql")
+    assert statement.kind == "other"
+    assert "missing for Mod." in statement.error and "<class" not in statement.error
+
+
 def test_empty_and_comment_only_sql_has_no_statements():
     assert parse_sql("") == []
     assert parse_sql("  -- nothing here\n") == []
@@ -152,6 +158,27 @@ def test_sqlalchemy_bind_parameters_do_not_break_postgres_parsing():
     statements = parse_sql("ALTER POLICY p ON t USING (tenant_id = :tenant_id); DROP POLICY q ON t")
     assert [(s.kind, s.error) for s in statements] == [("alter_policy", None), ("drop_policy", None)]
     assert statements[0].text == "ALTER POLICY p ON t USING (tenant_id = :tenant_id)"
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
+@pytest.mark.parametrize("text", [
+    "UPDATE triggers SET config = %s WHERE id = %s",
+    "UPDATE triggers SET config = %(config)s WHERE id = %(id)s",
+    "UPDATE triggers SET config = :config WHERE id = :id",
+])
+def test_parameters_of_a_driver_or_of_sqlalchemy_are_read_as_parameters(text, dialect):
+    """`conn.execute("... WHERE id = %s", value)`: the driver fills the placeholder in."""
+    statements = parse_sql(f"{text}; /* then */ DROP TABLE old_triggers", dialect)
+    assert [(s.kind, s.table, s.error) for s in statements] == [
+        ("update", "triggers", None), ("drop_table", "old_triggers", None)]
+    assert statements[0].text == text  # cut after the last parameter, as written
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_a_percent_sign_that_is_no_placeholder_is_left_alone(dialect):
+    text = "SELECT 5%s, '100%%s' FROM t WHERE name LIKE 'x%s'"
+    [statement] = parse_sql(text, dialect)
+    assert (statement.kind, statement.error, statement.text) == ("select", None, text)
 
 
 # Statements both parsers read the same way. Left out, because the readings differ: policies

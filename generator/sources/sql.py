@@ -86,11 +86,13 @@ def _parse_cached(text: str, dialect: str) -> tuple[SqlStatement, ...]:
 
 
 _TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+)[^>]*>")
+_CLASS_REPR = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
 
 
 def _short(exc: BaseException) -> str:
-    """The first line of a parser's message, without terminal colours or token dumps."""
-    message = _TOKEN_REPR.sub(r"\1", _ANSI.sub("", str(exc))).strip().splitlines()
+    """The first line of a parser's message, without terminal colours, token dumps or the
+    parser's module paths (`<class 'sqlglot.expressions.core.Mod'>` is `Mod`)."""
+    message = _CLASS_REPR.sub(r"\1", _TOKEN_REPR.sub(r"\1", _ANSI.sub("", str(exc)))).strip().splitlines()
     return message[0] if message else type(exc).__name__
 
 
@@ -187,6 +189,20 @@ class _StatementTexts:
         return self.text[start:end].strip()
 
 
+# The parameters of `conn.execute("... WHERE id = %s", value)`: psycopg's and PyMySQL's
+# placeholders, which the driver fills in before any database reads the text. `%%s` is an
+# escaped percent sign, and `5%s` a modulo by a column `s`.
+_DRIVER_PLACEHOLDER = re.compile(r"(?<![%\w])%(?:\([A-Za-z_]\w*\))?s(?!\w)")
+
+
+def _without_driver_placeholders(text: str, parameter: str) -> str:
+    """`text` with each `%s` / `%(name)s` as the parser's own `parameter`, padded in front to
+    keep every offset, so statement texts are still cut from the text as written."""
+    if "%" not in text:
+        return text
+    return _DRIVER_PLACEHOLDER.sub(lambda m: parameter.rjust(len(m[0])), text)
+
+
 # --------------------------------------------------------------------------- other dialects
 
 
@@ -219,7 +235,7 @@ def _read_with_sqlglot(text: str, dialect: str) -> Iterator[SqlStatement]:
     except ValueError:  # an unknown dialect name: read it as generic SQL
         sqlglot_dialect = sqlglot.Dialect.get_or_raise(None)
     try:
-        tokens = sqlglot_dialect.tokenize(text)
+        tokens = sqlglot_dialect.tokenize(_without_driver_placeholders(text, "?"))
     except TokenError as exc:  # an unclosed quote, say
         yield SqlStatement(text=text.strip(), kind="other", parser="sqlglot", error=_short(exc))
         return
@@ -542,8 +558,10 @@ _BIND_PARAMETER = re.compile(r"(?<![:\w]):[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _for_postgres(text: str) -> str:
-    """SQLAlchemy's `:name` bind parameters as PostgreSQL's `$1`, keeping every offset."""
-    return _BIND_PARAMETER.sub(lambda m: "$1".ljust(len(m[0])), text)
+    """SQLAlchemy's `:name` bind parameters, and the drivers' `%s` / `%(name)s`, as
+    PostgreSQL's `$1`, keeping every offset: padded in front, so that the parameter ends where
+    the name did and a statement's text is cut after it."""
+    return _without_driver_placeholders(_BIND_PARAMETER.sub(lambda m: "$1".rjust(len(m[0])), text), "$1")
 
 
 def _read_with_pglast(text: str) -> tuple[Optional[list[SqlStatement]], Optional[str]]:
