@@ -236,6 +236,9 @@ def test_a_migration_without_header_or_revision_still_gets_a_page():
     # fields that are missing are left out, with their separators
     assert "\n<code>alembic/versions/broken.py</code>\n" in text
     assert " · " not in text and "MIGRATION_ID —" not in text
+    # a missing risk level is said in words, not left as a lone dash before the badges
+    assert '\n<span class="govsite-badge">risk not declared</span>' in text
+    assert "\n—" not in text
 
 
 def test_unsafe_revision_ids_get_distinct_safe_page_names():
