@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -191,6 +192,19 @@ def test_without_write_only_the_configuration_is_written_and_the_rest_is_printed
     assert "----- .pre-commit-config.yaml" in result.stdout
     assert "MIGRATION_ID: ${create_date" in result.stdout
     assert "--write" in result.stdout
+
+
+def test_next_steps_name_the_repository_and_line_up(make_repo, tmp_path):
+    root = make_repo(LAYOUTS["top-level alembic"][0])
+    spaced = root.rename(tmp_path / "the service")
+    result = init(spaced)
+    assert result.returncode == 0, result.stderr
+    steps = result.stdout.split("\nNext:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    quoted = shlex.quote(str(spaced))
+    assert steps[0].startswith(f"  govsite init {quoted} --write ")
+    assert any(step.startswith(f"  git -C {quoted} add -A && git -C {quoted} commit ") for step in steps)
+    # the descriptions start in one column
+    assert len({re.search(r"\S   +(?=\S)", step).end() for step in steps}) == 1, steps
 
 
 def test_existing_configuration_is_kept_and_force_replaces_it(make_repo):

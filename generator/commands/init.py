@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 from collections import Counter
 from pathlib import Path
@@ -502,15 +503,18 @@ def _findings(root: Path, config: Config, baseline: bool) -> tuple[int, list[str
 
 
 def _next_steps(root: Path, config: Config, write: bool, printed: Sequence, count: int) -> list[str]:
-    here = "" if root == Path(".") else f" {root}"
-    steps = ["", "Next:"]
+    """The commands to run next, each with what it does, in aligned columns."""
+    here = "" if root == Path(".") else f" {shlex.quote(str(root))}"
+    git = "git" if root == Path(".") else f"git -C {shlex.quote(str(root))}"
+    commands = []
     if printed and not write:
-        steps.append(f"  govsite init{here} --write      create the files shown below")
+        commands.append((f"govsite init{here} --write", "create the files shown below"))
     if count:
-        steps.append(f"  govsite baseline{here}          accept today's {count} findings in {config.baseline}")
-    steps += [
-        f"  govsite validate{here}          check the repository (exit 0 when clean)",
-        f"  govsite build{here} --site-dir site   build the governance site",
-        "  git add -A && git commit       commit the configuration and the files above",
+        commands.append((f"govsite baseline{here}", f"accept today's {count} findings in {config.baseline}"))
+    commands += [
+        (f"govsite validate{here}", "check the repository (exit 0 when clean)"),
+        (f"govsite build{here} --site-dir site", "build the governance site"),
+        (f"{git} add -A && {git} commit", "commit the configuration and the files above"),
     ]
-    return steps
+    width = max(len(command) for command, _ in commands)
+    return ["", "Next:", *(f"  {command.ljust(width)}   {what}" for command, what in commands)]
