@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
 from conftest import govsite
+
+from generator.config import Config
+from generator.rules import run_rules
+from generator.rules.baseline import accept_past, baseline_text, fingerprints
+from generator.sources import load_repository
 
 pytestmark = pytest.mark.usefixtures("no_outer_repository")
 
@@ -155,6 +161,51 @@ def test_fixed_finding_leaves_a_stale_entry_that_update_drops(legacy_repo):
     assert len(entries(legacy_repo)) == 219
     code, report = validate_json(legacy_repo)
     assert (code, report["findings"]) == (0, [])
+
+
+def _reworded(f):
+    return replace(f, message=f.message.replace("drops", "removes").replace("has no", "lacks a"))
+
+
+def test_a_finding_on_a_statement_stays_accepted_when_its_message_is_put_differently(make_repo):
+    """A later version of govsite may word a finding differently; the statement is what counts."""
+    root = make_repo({f"{VERSIONS}/a1.py": alembic_file("a1", None, upgrade='op.drop_table("old_events")')})
+    config = Config()
+    repo = load_repository(root, config, with_history=False)
+    found = run_rules(repo, config, baseline=False)
+    assert sorted(f.rule for f in found) == ["GOV201", "GOV501"]
+    (root / config.baseline).write_text(baseline_text(found, repo), encoding="utf-8")
+
+    accepted = accept_past([_reworded(f) for f in found], repo, config)
+    by_rule = {f.rule: f for f in accepted}
+    assert "removes table" in by_rule["GOV201"].message
+    assert by_rule["GOV201"].suppression.kind == "baseline"
+    # a finding on no statement is known by its message: reworded, it is a new finding
+    assert by_rule["GOV501"].suppression is None
+    assert "GOV807" in by_rule
+
+
+def test_a_baseline_of_message_prints_still_matches_and_update_rewrites_it(legacy_repo):
+    """Files written when every print hashed the message in are still read."""
+    config = Config()
+    repo = load_repository(legacy_repo, config, with_history=False)
+    found = [f for f in run_rules(repo, config, baseline=False) if not f.suppressed]
+    older = fingerprints(found, repo, by_message=True)
+    data = json.loads((legacy_repo / config.baseline).read_text(encoding="utf-8"))
+    by_key = {(f.rule, f.location.path, f.message): p for f, p in zip(found, older)}
+    for entry in data["entries"]:
+        entry["fingerprint"] = by_key[(entry["rule"], entry["path"], entry["what"])]
+    path = legacy_repo / config.baseline
+    path.write_text(json.dumps(data), encoding="utf-8")
+    rewritten = {e["fingerprint"] for e in entries(legacy_repo)}
+    assert len(rewritten) == 220 and rewritten == set(older)  # every entry has an older print now
+
+    code, report = validate_json(legacy_repo)
+    assert (code, report["findings"], len(report["suppressed"])) == (0, [], 220)
+    assert baseline(legacy_repo, "--update").returncode == 0
+    assert {e["fingerprint"] for e in entries(legacy_repo)} == set(fingerprints(found, repo))
+    code, report = validate_json(legacy_repo)
+    assert (code, report["findings"], len(report["suppressed"])) == (0, [], 220)
 
 
 def test_update_adds_no_new_finding_unless_asked(legacy_repo):

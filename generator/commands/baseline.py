@@ -18,8 +18,9 @@ root, or the `baseline` option), so that a repository with years of migrations c
 policy today: later runs of validate, build, review and the MkDocs plugin report the recorded
 findings as suppressed (reason "baseline") and fail only on findings that are not in the file.
 
-Entries are matched by rule, path and a fingerprint of the message and the statement the
-finding points at, never by line number: inserting lines above a finding does not break it.
+Entries are matched by rule, path and a fingerprint of the statement the finding points at
+(of the message, for a finding on no statement), never by line number: inserting lines above a
+finding, or a later govsite wording it differently, does not break it.
 An entry that matches nothing any more is reported as GOV807 baseline-entry-stale, so the file
 only shrinks. Commit the file; reviewers see every entry that goes."""
 

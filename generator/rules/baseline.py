@@ -4,11 +4,14 @@ A team adopting govsite on a repository with years of migrations records today's
 baseline file (`govsite baseline`), or names the last legacy revision in `legacy_until`. Later
 runs report those findings as suppressed (kind "baseline" or "legacy") and fail only on new ones.
 
-A baseline entry is a rule, a path and a fingerprint: a hash of the rule, the path, the message
-with its numbers taken out, and the statement the finding points at without its comments,
-spacing, quote style and trailing commas. The line number is not part of it, so inserting lines
-above a finding, reformatting it or editing another statement leaves it accepted. Entries that
-match no finding any more are reported as GOV807, so the file only shrinks.
+A baseline entry is a rule, a path and a fingerprint: a hash of the rule, the path and the
+statement the finding points at, without its comments, spacing, quote style and trailing
+commas. The line number is not part of it, so inserting lines above a finding, reformatting it
+or editing another statement leaves it accepted; nor are the words of the message, which a later
+version of govsite may put differently. A finding on no statement (a header field, the file as a
+whole) has its message, numbers taken out, hashed in instead. Files written before statements
+were enough still match: a finding is also looked up by that older print, message and all.
+Entries that match no finding any more are reported as GOV807, so the file only shrinks.
 """
 
 from __future__ import annotations
@@ -63,22 +66,31 @@ class Baseline:
 # --------------------------------------------------------------------------- fingerprints
 
 
-def fingerprints(findings: Sequence[Finding], repo: Repository) -> list[str]:
-    """One fingerprint per finding, in the same order; equal findings in one file get their
-    ordinal (by line) hashed in, so each still has an entry of its own."""
-    migrations = {m.path: m for m in repo.migrations}
+def fingerprints(findings: Sequence[Finding], repo: Repository, *, by_message: bool = False,
+                 statements: Optional[list[str]] = None) -> list[str]:
+    """One fingerprint per finding, in the same order: of rule, path and statement, with the
+    message only for a finding on no statement (or for every finding with `by_message`: the
+    prints of older baseline files). Equal findings in one file get their ordinal (by line)
+    hashed in, so each has an entry of its own."""
+    if statements is None:
+        statements = _statements(findings, repo)
     order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key())
     seen: dict[str, int] = {}
     result = [""] * len(findings)
     for i in order:
-        f = findings[i]
-        statement = _statement(migrations.get(f.location.path), f.location.line)
-        key = "\0".join((f.rule, f.location.path, _NUMBER.sub("#", f.message), statement))
+        f, statement = findings[i], statements[i]
+        said = _NUMBER.sub("#", f.message) if by_message or not statement else ""
+        key = "\0".join((f.rule, f.location.path, said, statement))
         count = seen[key] = seen.get(key, 0) + 1
         if count > 1:
             key += f"\0{count}"
         result[i] = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return result
+
+
+def _statements(findings: Sequence[Finding], repo: Repository) -> list[str]:
+    migrations = {m.path: m for m in repo.migrations}
+    return [_statement(migrations.get(f.location.path), f.location.line) for f in findings]
 
 
 def _statement(migration: Optional[Migration], line: int) -> str:
@@ -248,14 +260,17 @@ def _as_legacy(f: Finding, legacy: dict[str, str], config: Config) -> Finding:
 
 def _apply(findings: list[Finding], repo: Repository, baseline: Baseline, config: Config) -> list[Finding]:
     open_ = [i for i, f in enumerate(findings) if not f.suppressed]
-    prints = fingerprints([findings[i] for i in open_], repo)
+    checked = [findings[i] for i in open_]
+    statements = _statements(checked, repo)
+    prints = fingerprints(checked, repo, statements=statements)
+    older = fingerprints(checked, repo, by_message=True, statements=statements)
     waiting: dict[tuple[str, str, str], list[BaselineEntry]] = {}
     for entry in baseline.entries:
         waiting.setdefault((entry.rule, entry.path, entry.fingerprint), []).append(entry)
     result = list(findings)
-    for i, fp in zip(open_, prints):
+    for i, fp, old in zip(open_, prints, older):
         f = findings[i]
-        matches = waiting.get((f.rule, f.location.path, fp))
+        matches = waiting.get((f.rule, f.location.path, fp)) or waiting.get((f.rule, f.location.path, old))
         if matches:
             entry = matches.pop(0)
             where = Location(baseline.path, entry.line)
