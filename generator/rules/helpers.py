@@ -10,6 +10,7 @@ references of a header (`outside_doc_refs`), and message text (`listing`, `short
 
 from __future__ import annotations
 
+import ast
 import bisect
 import math
 import posixpath
@@ -643,21 +644,28 @@ def safe_widening(op: Operation) -> bool:
 def _rename(op: Operation, earlier: _Earlier) -> Optional[str]:
     kind = kind_of(op)
     if kind == "rename_table":
-        new = op.target or op.argument("1") or op.argument("new_table_name")
-        return (f"{op.call} renames table '{op.table}' to {_quoted(new)}: code of the running release "
+        new = f"'{op.target}'" if op.target else _as_name(op.argument("1") or op.argument("new_table_name"))
+        return (f"{op.call} renames table '{op.table}' to {new}: code of the running release "
                 "still reads and writes the old name")
     renamed = op.sql.action == "rename" if op.sql is not None else op.argument("new_column_name") is not None
     if kind != "alter_column" or not renamed:
         return None
-    new = f" to {op.argument('new_column_name')}" if op.sql is None else ""
-    return (f"{op.call} renames column {_quoted(op.target)}{_of(op)}{new}: code of the running release "
+    new = f" to {_as_name(op.argument('new_column_name'))}" if op.sql is None else ""
+    old = f"'{op.target}'" if op.target else "a column"
+    return (f"{op.call} renames column {old}{_of(op)}{new}: code of the running release "
             "still reads and writes the old name")
 
 
-def _quoted(value: Optional[str]) -> str:
-    if value is None:
+def _as_name(code: Optional[str]) -> str:
+    """A name given as an argument, as messages show names: a string literal as 'name', any
+    other expression as the code it is (`NEW_NAME`)."""
+    if code is None:
         return "a new name"
-    return value if value.startswith(("'", '"')) else f"'{value}'"
+    try:
+        value = ast.literal_eval(code)
+    except Exception:  # not a literal, or too deeply nested to be one
+        value = None
+    return f"'{value}'" if isinstance(value, str) else f"`{code}`"
 
 
 _VALIDATING = frozenset({"create_foreign_key", "create_check_constraint"})
