@@ -315,8 +315,8 @@ def multi_purpose_migration(ctx: Context) -> Iterable[Finding]:
     Warns when `upgrade()` makes structural changes to tables that have nothing to do with each
     other. The heuristic: every structural operation (create, drop, alter, rename, index,
     constraint, row level security) counts the table it works on; tables joined by a foreign key
-    created in the migration (`create_foreign_key`, `sa.ForeignKey` in a new column or table)
-    count as one change. Data operations (UPDATE, INSERT, DELETE, `bulk_insert`, `DO` blocks)
+    created in the migration (`create_foreign_key`, `sa.ForeignKey` in a new column or table,
+    `sa.ForeignKeyConstraint` in a new table) count as one change. Data operations (UPDATE, INSERT, DELETE, `bulk_insert`, `DO` blocks)
     relate to whatever they touch, so a backfill never splits a migration, and so do operations
     whose table cannot be known statically. More than one group of tables is reported. Merge
     revisions and migrations without operations are never multi-purpose.

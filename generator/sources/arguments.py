@@ -40,8 +40,7 @@ def operation_facts(method: str, arguments: Arguments) -> dict[str, Any]:
                 columns.append(_column(call))
             elif name in _FOREIGN_KEYS:
                 foreign_key = True
-                if name == "ForeignKey":
-                    references.extend(_foreign_key_table(call))
+                references.extend(_foreign_key_table(call) if name == "ForeignKey" else _constraint_tables(call))
     by_key = dict(arguments) if method in FACTS_BY_KEY else {}
     if method == "create_foreign_key":
         referent = _string(by_key.get("referent_table") or by_key.get("2"))
@@ -144,6 +143,16 @@ def _foreign_key_table(call: ast.Call) -> list[str]:
     """`ForeignKey("accounts.id")` -> ["accounts"] (a schema stays: "billing.accounts")."""
     target = _string(call.args[0]) if call.args else None
     return [target.rsplit(".", 1)[0]] if target and "." in target else []
+
+
+def _constraint_tables(call: ast.Call) -> list[str]:
+    """`ForeignKeyConstraint(["node_id"], ["nodes.id"])` -> ["nodes"]: the tables of its
+    `refcolumns`, written as `table.column` (or `schema.table.column`)."""
+    columns = call.args[1] if len(call.args) > 1 else _keyword(call, "refcolumns")
+    if not isinstance(columns, (ast.List, ast.Tuple)):
+        return []
+    targets = [_string(element) for element in columns.elts]
+    return [target.rsplit(".", 1)[0] for target in targets if target and "." in target]
 
 
 # --------------------------------------------------------------------------- column types
