@@ -80,9 +80,11 @@ class Config:
     # where inputs live (globs relative to the repository root)
     migrations: tuple[str, ...] = ()  # empty: found as Alembic finds them (sources.discovery)
     # discovery: a run that reads no migration fails (GOV805) unless this says none exist yet;
-    # `[environments."backend/alembic"] sql_dialect = "mysql"` sets one environment's dialect
+    # `[environments."backend/alembic"] sql_dialect = "mysql"` sets one environment's dialect;
+    # `[environments.sqlite] migrations = ["db/versions/sqlite/*.py"]` declares an environment
+    # (a revision graph of its own) that no Alembic configuration names
     expect_migrations: bool = True
-    environments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    environments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     adrs: tuple[str, ...] = ("docs/adr/*.md",)
     exceptions: str = "db/schema/EXCEPTIONS.md"
     policies: tuple[str, ...] = ("docs/**/RUNBOOK-*.md", "db/schema/CHANGE_CONTROL.md")
@@ -192,6 +194,10 @@ def config_from_mapping(data: Mapping[str, Any], source: str = "configuration") 
     if versions and versions.tag_pattern and values.get("tag_pattern", versions.tag_pattern) != versions.tag_pattern:
         raise ConfigError("options 'tag_pattern' and 'versions.tag_pattern' disagree; "
                           "keep versions.tag_pattern only", source)
+    declared = [name for name, options in values.get("environments", {}).items() if "migrations" in options]
+    if declared and values.get("migrations"):
+        raise ConfigError(f"options 'migrations' and 'environments.{declared[0]}.migrations' both say where "
+                          "migrations are; keep one (an environment each, or one list for them all)", source)
     return Config(**values)
 
 
@@ -282,22 +288,33 @@ def _allowed_values(value: Any, fail) -> dict[str, tuple[str, ...]]:
     return merged
 
 
-def _environments(value: Any, source: str, fail) -> dict[str, dict[str, str]]:
-    """Per migration environment settings, keyed by its name (its script_location)."""
+def _environments(value: Any, source: str, fail) -> dict[str, dict[str, Any]]:
+    """Per migration environment settings, keyed by its name (its script_location, or the name
+    of an environment declared here with its own `migrations`)."""
     expected = 'a table of environments, like [environments."backend/alembic"] sql_dialect = "mysql"'
     if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
         raise fail(expected)
-    settings: dict[str, dict[str, str]] = {}
+    settings: dict[str, dict[str, Any]] = {}
     for name, options in value.items():
-        unknown = sorted(set(options) - {"sql_dialect"})
+        where = f"option 'environments': {name!r}"
+        unknown = sorted(set(options) - {"sql_dialect", "migrations"})
         if unknown:
-            raise ConfigError(f"option 'environments': {name!r} has unknown setting '{unknown[0]}' (known: sql_dialect)", source)
+            raise ConfigError(f"{where} has unknown setting '{unknown[0]}' (known: migrations, sql_dialect)", source)
+        chosen: dict[str, Any] = {}
         dialect = options.get("sql_dialect")
         if dialect is not None:
             if not isinstance(dialect, str) or not dialect.strip():
-                raise ConfigError(f"option 'environments': {name!r} sql_dialect must be a non-empty string", source)
-            dialect = _sql_dialect(dialect, fail)
-        settings[str(name).strip("/")] = {"sql_dialect": dialect} if dialect else {}
+                raise ConfigError(f"{where} sql_dialect must be a non-empty string", source)
+            chosen["sql_dialect"] = _sql_dialect(dialect, fail)
+        globs = options.get("migrations")
+        if globs is not None:
+            if isinstance(globs, str):
+                globs = [globs]
+            if not isinstance(globs, (list, tuple)) or not globs or not all(isinstance(g, str) and g.strip() for g in globs):
+                raise ConfigError(f"{where} migrations must be a list of non-empty globs, like "
+                                  '["db/versions/sqlite/*.py"]', source)
+            chosen["migrations"] = tuple(globs)
+        settings[str(name).strip("/")] = chosen
     return settings
 
 

@@ -388,3 +388,132 @@ def test_migration_index_names_the_environment_only_when_there_are_several(git_r
     assert "| ID | Environment | Title |" in several
     assert several.count("| services/billing/alembic |") == 2 and several.count("| services/users/alembic |") == 1
     assert "Environment" not in index({"alembic/versions/a1.py": migration("a1")})
+
+
+# --------------------------------------------------------------------------- a folder per dialect
+
+# env.py picks the folder of the database it runs on: each is a revision graph of its own, which
+# no Alembic configuration file names (the same id may stand in both).
+PER_DIALECT_ENV_PY = '''\
+from alembic import context
+
+config = context.config
+dialect = config.get_main_option("sqlalchemy.url").split(":", 1)[0].split("+", 1)[0]
+config.set_main_option("version_locations", f"%(here)s/server/migrations/versions/{dialect}")
+'''
+INDEX = 'op.create_index("ix_flows_name", "flows", ["name"])'
+PER_DIALECT = {
+    "server/alembic.ini": "[alembic]\nscript_location = migrations\npath_separator = os\n",
+    "server/migrations/env.py": PER_DIALECT_ENV_PY,
+    "server/migrations/versions/postgresql/a1_initial.py": migration("a1"),
+    "server/migrations/versions/postgresql/b2_index.py": migration("b2", "a1", upgrade=INDEX),
+    "server/migrations/versions/sqlite/a1_initial.py": migration("a1", header=(
+        "MIGRATION_ID: 202601010001\nTITLE: Initial schema on SQLite\nCHANGE_TYPE: Table\n"
+        "RISK_LEVEL: Low\nFORWARD_ONLY: No\nROLLBACK_STRATEGY: Run the downgrade.\n")),
+    "server/migrations/versions/sqlite/c3_index.py": migration("c3", "a1", upgrade=INDEX),
+}
+DECLARED = """\
+[environments.postgresql]
+migrations = ["server/migrations/versions/postgresql/*.py"]
+[environments.sqlite]
+migrations = ["server/migrations/versions/sqlite/*.py"]
+sql_dialect = "sqlite"
+"""
+
+
+def alembic_heads_of(root: Path, ini: str, folder: str, monkeypatch) -> list[str]:
+    """The heads Alembic reads when env.py gives it `folder` as its only version location."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    monkeypatch.chdir((root / ini).parent)  # where the team runs alembic
+    alembic_config = AlembicConfig(str(root / ini))
+    alembic_config.set_main_option("version_locations", str(root / folder))
+    return ScriptDirectory.from_config(alembic_config).get_heads()
+
+
+def test_a_folder_per_dialect_is_a_graph_per_database_with_no_configuration(git_repo, no_outer_repository,
+                                                                          monkeypatch):
+    root = git_repo(PER_DIALECT)
+    found = discover(root, Config())
+    assert [(e.name, e.version_locations, e.database) for e in found.environments] == [
+        ("server/migrations (postgresql)", ("server/migrations/versions/postgresql",), "postgres"),
+        ("server/migrations (sqlite)", ("server/migrations/versions/sqlite",), "sqlite")]
+    assert found.findings == ()
+    repo = load_repository(root, Config(), with_history=False)
+    assert sorted((m.revision, m.database) for m in repo.migrations) == [
+        ("a1", "postgres"), ("a1", "sqlite"), ("b2", "postgres"), ("c3", "sqlite")]
+
+    status, report = validate(root)
+    # one head per graph, and CONCURRENTLY is advice for the PostgreSQL graph only
+    assert [(f["rule"], f["path"]) for f in report["findings"]] == [
+        ("GOV612", "server/migrations/versions/postgresql/b2_index.py")], report["findings"]
+    assert status == 0 and report["summary"]["migrations"] == 4
+
+    # Alembic itself, given each folder as env.py gives it, reads the same two graphs
+    for dialect, head in (("postgresql", "b2"), ("sqlite", "c3")):
+        assert alembic_heads_of(root, "server/alembic.ini", f"server/migrations/versions/{dialect}", monkeypatch) == [head]
+
+
+def test_a_folder_per_dialect_found_by_content_is_split_the_same_way(git_repo, no_outer_repository):
+    files = {path.replace("server/migrations/", "db/"): text for path, text in PER_DIALECT.items()
+             if path.startswith("server/migrations/versions/")}
+    found = discover(git_repo(files), Config())
+    assert [(e.name, e.database) for e in found.environments] == [
+        ("db/versions (postgresql)", "postgres"), ("db/versions (sqlite)", "sqlite")]
+
+
+def test_sub_folders_not_all_named_for_a_database_are_not_split(git_repo, no_outer_repository):
+    """`versions/2024` beside `versions/postgresql`: not a folder per dialect, so nothing is guessed."""
+    files = {**PER_DIALECT, "server/migrations/versions/2024/d4_more.py": migration("d4", "b2")}
+    status, report = validate(git_repo(files))
+    stray = {f["path"].rsplit("/", 2)[1]: f["message"] for f in report["findings"] if f["rule"] == "GOV806"}
+    assert sorted(stray) == ["2024", "postgresql", "sqlite"]
+    assert "set recursive_version_locations = true in server/alembic.ini" in stray["2024"]
+    # a dialect's folder is a graph of its own: merging it into one would be wrong
+    assert ('a folder per dialect is a revision graph of its own: declare each, like '
+            '[environments.sqlite] migrations = ["server/migrations/versions/sqlite/*.py"]') in stray["sqlite"]
+
+
+def test_declared_environments_are_read_each_as_its_own_graph_on_its_own_database(git_repo, no_outer_repository):
+    root = git_repo({**PER_DIALECT, "govsite.toml": DECLARED})
+    config = config_from_mapping({"environments": {
+        "postgresql": {"migrations": ["server/migrations/versions/postgresql/*.py"]},
+        "sqlite": {"migrations": ["server/migrations/versions/sqlite/*.py"], "sql_dialect": "sqlite"}}})
+    found = discover(root, config)
+    assert [(e.name, e.sql_dialect) for e in found.environments] == [("postgresql", None), ("sqlite", "sqlite")]
+    assert found.findings == ()
+    repo = load_repository(root, config, with_history=False)
+    assert sorted((m.environment, m.revision, m.database) for m in repo.migrations) == [
+        ("postgresql", "a1", "postgres"), ("postgresql", "b2", "postgres"),
+        ("sqlite", "a1", "sqlite"), ("sqlite", "c3", "sqlite")]
+    status, report = validate(root)
+    assert [(f["rule"], f["path"]) for f in report["findings"]] == [
+        ("GOV612", "server/migrations/versions/postgresql/b2_index.py")], report["findings"]
+    assert status == 0 and report["summary"]["migrations"] == 4
+
+
+def test_a_folder_no_declared_environment_reads_is_named_with_the_way_to_read_it(git_repo, no_outer_repository):
+    declared_one = DECLARED.split("[environments.sqlite]")[0]
+    root = git_repo({**PER_DIALECT, "govsite.toml": declared_one})
+    status, report = validate(root)
+    [stray] = [f for f in report["findings"] if f["rule"] == "GOV806"]
+    assert stray["path"].startswith("server/migrations/versions/sqlite/")
+    assert "add it to the migrations of an environment, or declare one: [environments.sqlite]" in stray["message"]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"migrations": ["db/*.py"], "environments": {"pg": {"migrations": ["db/pg/*.py"]}}},
+     "options 'migrations' and 'environments.pg.migrations' both say where migrations are"),
+    ({"environments": {"pg": {"migrations": []}}}, "'pg' migrations must be a list of non-empty globs"),
+    ({"environments": {"pg": {"migrations": [3]}}}, "'pg' migrations must be a list of non-empty globs"),
+    ({"environments": {"pg": {"folders": ["db/pg"]}}}, "unknown setting 'folders' (known: migrations, sql_dialect)"),
+])
+def test_declared_environments_that_cannot_be_read_are_configuration_errors(options, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config_from_mapping(options)
+
+
+def test_one_glob_may_be_written_as_a_string():
+    config = config_from_mapping({"environments": {"pg": {"migrations": "db/pg/*.py"}}})
+    assert config.environments["pg"]["migrations"] == ("db/pg/*.py",)

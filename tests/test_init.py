@@ -163,6 +163,20 @@ def test_dialect_comes_from_sqlalchemy_url(make_repo):
     assert 'sql_dialect = "mysql"' in (root / "govsite.toml").read_text()
 
 
+def test_a_folder_per_database_gives_each_environment_its_dialect(make_repo):
+    files = env_files("alembic", url="sqlite:///dev.db", revisions=())
+    files["alembic/versions/postgresql/a1_x.py"] = migration("a1")
+    files["alembic/versions/mysql/a1_x.py"] = migration("a1")
+    root = make_repo(files)
+    result = init(root)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"SQL dialect\s+mysql, from the name of its folder, alembic/versions/mysql", result.stdout)
+    assert re.search(r"SQL dialect\s+postgres, from the name of its folder, alembic/versions/postgresql", result.stdout)
+    written = (root / "govsite.toml").read_text()
+    assert '\nsql_dialect = "mysql"\n' in written  # the first one is the default
+    assert '[environments."alembic (postgresql)"]\nsql_dialect = "postgres"' in written
+
+
 # --------------------------------------------------------------------------- idempotence
 
 

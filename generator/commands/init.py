@@ -150,10 +150,14 @@ def _has_tool_table(root: Path) -> bool:
 
 
 def _detect_dialects(root: Path, environments: Sequence) -> list[Dialect]:
-    """Each environment's dialect, from a literal `sqlalchemy.url` (discovery reads it), else
-    from the dialects its migrations branch on (`if bind.dialect.name == "mysql":`)."""
+    """Each environment's dialect: the one its folder is named for (a folder per database), else
+    a literal `sqlalchemy.url` (discovery reads both), else the dialects its migrations branch
+    on (`if bind.dialect.name == "mysql":`)."""
     dialects = []
     for env in environments:
+        if env.database:
+            dialects.append(Dialect(env.database, f"the name of its folder, {env.version_locations[0]}"))
+            continue
         if env.sql_dialect:
             dialects.append(Dialect(env.sql_dialect, f"sqlalchemy.url in {env.source}"))
             continue

@@ -95,8 +95,8 @@ def index_locks_table(ctx: Context) -> Iterable[Finding]:
     `with op.get_context().autocommit_block():`.
 
     Only statements that run on PostgreSQL are checked: those in a branch that names it, and
-    those outside dialect branches when `govsite.toml` says the environment's database is
-    PostgreSQL (`sql_dialect`, the default).
+    those outside dialect branches when the environment's database is PostgreSQL (`sql_dialect`
+    in `govsite.toml`, the default, or a versions folder per database).
 
     ## Why is this bad?
     A plain `CREATE INDEX` holds a lock that blocks every insert, update and delete on the table
@@ -142,8 +142,8 @@ def column_type_rewrite(ctx: Context) -> Iterable[Finding]:
     raw SQL, where the old type is not known.
 
     Only statements that run on PostgreSQL are checked: those in a branch that names it, and
-    those outside dialect branches when `govsite.toml` says the environment's database is
-    PostgreSQL (`sql_dialect`, the default).
+    those outside dialect branches when the environment's database is PostgreSQL (`sql_dialect`
+    in `govsite.toml`, the default, or a versions folder per database).
 
     ## Why is this bad?
     A type change that is not binary compatible rewrites every row and rebuilds the table's
@@ -209,8 +209,8 @@ def constraint_validates_under_lock(ctx: Context) -> Iterable[Finding]:
     unless the constraint is added `NOT VALID` (`postgresql_not_valid=True`).
 
     Only statements that run on PostgreSQL are checked: those in a branch that names it, and
-    those outside dialect branches when `govsite.toml` says the environment's database is
-    PostgreSQL (`sql_dialect`, the default).
+    those outside dialect branches when the environment's database is PostgreSQL (`sql_dialect`
+    in `govsite.toml`, the default, or a versions folder per database).
 
     ## Why is this bad?
     Adding a valid constraint checks every existing row, and a foreign key also locks the
@@ -283,8 +283,8 @@ def unique_constraint_locks_table(ctx: Context) -> Iterable[Finding]:
     unless the raw SQL adopts an existing index with `USING INDEX`.
 
     Only statements that run on PostgreSQL are checked: those in a branch that names it, and
-    those outside dialect branches when `govsite.toml` says the environment's database is
-    PostgreSQL (`sql_dialect`, the default).
+    those outside dialect branches when the environment's database is PostgreSQL (`sql_dialect`
+    in `govsite.toml`, the default, or a versions folder per database).
 
     ## Why is this bad?
     The constraint builds its unique index while writes to the table are blocked, exactly like

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from ..catalog import finding
-from ..config import Config, canonical_dialect
+from ..config import SQL_DIALECT_ALIASES, SQLALCHEMY_DIALECTS, Config, canonical_dialect
 from ..model import Finding, Location, record
 from ..paths import inside
 from .files import find_files, left_to_report, read_bytes, read_text
@@ -61,6 +61,8 @@ class MigrationEnvironment:
     recursive: bool  # recursive_version_locations: sub-folders of each location are read too
     source: str  # where it was configured: "backend/alembic.ini:7", "found by content", ...
     sql_dialect: Optional[str]  # from a literal sqlalchemy.url, normalised like config.sql_dialect
+    # the database it certainly runs on: a folder per dialect names it, a developer's URL does not
+    database: Optional[str] = None
 
 
 @record
@@ -75,12 +77,16 @@ def discover(root: Path, config: Config) -> Discovery:
     root = Path(root)
     walk = _walk(root)
     findings: list[Finding] = []
+    declared = _declared_environments(config)
     if config.migrations:
         environments = [_configured_environment(config)]
+    elif declared:
+        environments = declared
     else:
         environments = _alembic_environments(root, walk, findings)
         if not environments:
             environments = _content_environments(root, walk)
+        environments = [split for env in environments for split in _per_dialect(root, walk, env) or [env]]
     environments = _named(environments)
     environments = [_with_dialect(env, config) for env in environments]
     files = tuple(tuple(environment_files(root, env)) for env in environments)
@@ -467,6 +473,55 @@ def _configured_environment(config: Config) -> MigrationEnvironment:
     return MigrationEnvironment("", None, tuple(config.migrations), False, "govsite.toml migrations", None)
 
 
+_DECLARED = "govsite.toml environments."
+
+
+def _names_a_dialect(name: str) -> bool:
+    """`postgresql`, `sqlite`, `mysql`, `pg`: a folder named for the database it serves."""
+    lowered = name.lower()
+    return lowered in SQLALCHEMY_DIALECTS or lowered in SQL_DIALECT_ALIASES
+
+
+def _per_dialect(root: Path, walk: _Walk, env: MigrationEnvironment) -> Optional[list[MigrationEnvironment]]:
+    """A versions folder that holds no revision file itself, only a sub-folder per database
+    (`versions/postgresql`, `versions/sqlite`), is that many revision graphs: env.py picks one
+    at run time by the database it runs on. One environment each, read in its folder's dialect;
+    None when the folder is anything else (a sub-folder per release is one graph)."""
+    if len(env.version_locations) != 1 or any(ch in env.version_locations[0] for ch in "*?["):
+        return None
+    location = env.version_locations[0]
+    prefix = f"{location}/" if location not in ("", ".") else ""
+    folders: dict[str, list[str]] = {}
+    for rel in walk.python_files:
+        if not rel.startswith(prefix):
+            continue
+        inner = rel[len(prefix):].split("/")
+        if len(inner) == 1 and _revision_file(root, rel) and _assigns_revision(root, rel):
+            return None  # revisions of its own: the folder is read as Alembic reads it
+        if len(inner) == 2:
+            folders.setdefault(inner[0], []).append(rel)
+    graphs = {name: files for name, files in folders.items()
+              if any(_revision_file(root, rel) and _assigns_revision(root, rel) for rel in files)}
+    if not graphs or not all(_names_a_dialect(name) for name in graphs):
+        return None
+    base = env.script_location or location
+    return [
+        MigrationEnvironment(f"{base} ({name})", env.script_location, (f"{prefix}{name}",), False,
+                             f"{env.source}, a folder per dialect", canonical_dialect(name), canonical_dialect(name))
+        for name in sorted(graphs)
+    ]
+
+
+def _declared_environments(config: Config) -> list[MigrationEnvironment]:
+    """The environments govsite.toml declares with their own `migrations`: revision graphs that
+    no Alembic configuration names, such as a folder per dialect that env.py picks at run time."""
+    return [
+        MigrationEnvironment(name, None, options["migrations"], False, f"{_DECLARED}{name}",
+                             options.get("sql_dialect"))
+        for name, options in sorted(config.environments.items()) if "migrations" in options
+    ]
+
+
 def _unique(environments: list[MigrationEnvironment]) -> list[MigrationEnvironment]:
     """One environment per set of folders (an alembic.ini and a test copy of it read the same)."""
     seen: dict[tuple, MigrationEnvironment] = {}
@@ -477,12 +532,12 @@ def _unique(environments: list[MigrationEnvironment]) -> list[MigrationEnvironme
 
 def _named(environments: list[MigrationEnvironment]) -> list[MigrationEnvironment]:
     """Name each environment by its script location (else its first folder) when there are
-    several; a single environment has the empty name."""
+    several; a single environment has the empty name, unless govsite.toml named it."""
     if len(environments) < 2:
         return environments
     named: dict[str, MigrationEnvironment] = {}
     for env in environments:
-        name = env.script_location or env.version_locations[0] or "."
+        name = env.name or env.script_location or env.version_locations[0] or "."
         if name in named:
             name = f"{name} ({env.source})"
         named[name] = replace(env, name=name)
@@ -505,10 +560,10 @@ def environment_dialect(env: MigrationEnvironment, config: Config) -> str:
 
 
 def declared_database(env: MigrationEnvironment, config: Config) -> str:
-    """The database govsite.toml says this environment runs on: its own `sql_dialect`, else the
-    global one. Unlike `environment_dialect`, a literal `sqlalchemy.url` does not count: it is
-    as often a developer's SQLite as the production database."""
-    return _configured_dialect(env, config) or config.sql_dialect
+    """The database this environment runs on: its own `sql_dialect` in govsite.toml, else the
+    one its folder is named for, else the global `sql_dialect`. Unlike `environment_dialect`, a
+    literal `sqlalchemy.url` does not count: it is as often a developer's SQLite as production."""
+    return _configured_dialect(env, config) or env.database or config.sql_dialect
 
 
 def dialect_of_url(url: Optional[str]) -> Optional[str]:
@@ -544,6 +599,13 @@ def _unreached(root: Path, walk: _Walk, environments, read: set[str], config: Co
 def _remedy(folder: str, environments, config: Config) -> str:
     if config.migrations:
         return f"add '{folder}' to migrations in govsite.toml"
+    name = posixpath.basename(folder)
+    declare = f'[environments.{name}] migrations = ["{folder}/*.py"] in govsite.toml'
+    if any(env.source.startswith(_DECLARED) for env in environments):
+        return f"add it to the migrations of an environment, or declare one: {declare}"
+    if _names_a_dialect(name):
+        # a folder per dialect is a revision graph per database, picked by env.py at run time
+        return f"a folder per dialect is a revision graph of its own: declare each, like {declare}"
     for env in environments:
         for location in env.version_locations:
             if not env.recursive and folder.startswith(f"{location}/") and env.source != "found by content":
@@ -565,7 +627,7 @@ def _nothing_found(root: Path, environments, walk: _Walk, config: Config) -> Fin
     if environments:
         env = environments[0]
         where = _location(env.source) if env.source != "found by content" else Location(env.version_locations[0])
-        if env.source == "govsite.toml migrations":
+        if env.source == "govsite.toml migrations" or env.source.startswith(_DECLARED):
             where = Location(_config_file(root))
         folders = [f"'{loc}'" for e in environments for loc in e.version_locations]
         message = f"no migrations found: {', '.join(folders)} hold{'s' if len(folders) == 1 else ''} no revision file"
