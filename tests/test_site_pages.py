@@ -593,6 +593,28 @@ def test_graph_groups_older_history_by_quarter_when_it_branches_everywhere():
     assert len(re.findall(r"^    [rcqm]\d+[\[\{>(]", block, re.M)) <= 60 + 10
 
 
+def test_graph_draws_each_migration_environment_as_its_own_graph():
+    """Two environments may use the same revision ids: one drawing would tie them together."""
+    def in_env(environment: str, migrations: list[Migration]) -> list[Migration]:
+        return [replace(m, environment=environment, path=f"{environment}/versions/{m.revision}.py") for m in migrations]
+
+    billing = in_env("services/billing", chain(3))
+    users = in_env("services/users", chain(2))  # the same first two revision ids as billing
+    content = pages_of(repository(*billing, *users))["governance/graph.md"].content
+    assert "2 migration environments, each a revision graph of its own" in content
+    assert "[services/billing](#environment-services-billing)" in content
+    sections = content.split("\n## ")[1:]
+    assert [s.split(" {#")[0] for s in sections] == ["services/billing", "services/users"]
+    billing_part, users_part = sections
+    assert "{#environment-services-billing}" in billing_part
+    assert "3 revisions, 1 head, 0 merges." in billing_part and "2 revisions, 1 head, 0 merges." in users_part
+    assert re.findall(r"^    (r\d+) --> (r\d+)$", mermaid_block(users_part), re.M) == [("r0", "r1")]
+    assert billing_part.count("\n### Heads\n") == users_part.count("\n### Heads\n") == 1
+    # one environment keeps the page as it was: one drawing, its sections at the second level
+    single = pages_of(repository(*billing))["governance/graph.md"].content
+    assert "migration environments" not in single and "\n## Heads\n" in single
+
+
 def test_graph_marks_parents_no_migration_declares():
     orphan = make_migration("a1b2c3d4e5f6", ("nowhere",))
     block = mermaid_block(pages_of(repository(orphan))["governance/graph.md"].content)

@@ -17,6 +17,7 @@ import heapq
 from dataclasses import field
 from typing import Optional
 
+from ..graph import RevisionGraph
 from ..model import Migration, record
 from .facts import SiteFacts, migration_day
 from .markup import mermaid_label
@@ -46,8 +47,7 @@ class GraphView:
 class _Shape:
     """What the revision graph looks like, from the facts' RevisionGraph."""
 
-    def __init__(self, facts: SiteFacts):
-        graph = facts.graph
+    def __init__(self, facts: SiteFacts, graph: RevisionGraph):
         self.facts = facts
         self.nodes = graph.by_revision
         self.children = {rev: graph.children(rev) for rev in self.nodes}
@@ -97,9 +97,11 @@ class _Shape:
         return (day.toordinal() if day else 0, migration.migration_id or "", rev)
 
 
-def build_graph_view(facts: SiteFacts, recent: int = DEFAULT_RECENT) -> GraphView:
-    """The nodes and edges to draw; see the module docstring for how history is folded."""
-    shape = _Shape(facts)
+def build_graph_view(facts: SiteFacts, recent: int = DEFAULT_RECENT,
+                     graph: Optional[RevisionGraph] = None) -> GraphView:
+    """The nodes and edges to draw of `graph` (the whole repository's by default); see the
+    module docstring for how history is folded."""
+    shape = _Shape(facts, graph if graph is not None else facts.graph)
     order = shape.order()
     recent = max(1, recent)
     older, newer = order[:-recent] if len(order) > recent else [], order[-recent:]

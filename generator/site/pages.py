@@ -25,7 +25,7 @@ from ..model import Commit, Finding, Migration, Repository, record
 from ..rules.helpers import replaced
 from . import markup
 from .charts import LOW, HIGH, Bar, bar_chart, donut_chart, risk_fill
-from .facts import RISK_ORDER, ROOT, UNKNOWN_RISK, SiteFacts, relative_link
+from .facts import RISK_ORDER, ROOT, UNKNOWN_RISK, SiteFacts, relative_link, slug
 from .graph_view import DEFAULT_RECENT, build_graph_view, to_mermaid
 from .review import pack_for
 from ..rules.safety import RECIPES
@@ -322,19 +322,17 @@ class _Renderer:
     # ----------------------------------------------------------------- graph
 
     def graph(self) -> GeneratedPage:
+        """One diagram per migration environment: each is a revision graph of its own, and two
+        may use the same revision ids."""
         recent = int(getattr(self.facts.config, "graph_recent", DEFAULT_RECENT) or DEFAULT_RECENT)
-        view = build_graph_view(self.facts, recent)
-        return self._index(
-            "graph.md.j2",
-            f"{ROOT}/graph.md",
-            view=view,
-            mermaid=to_mermaid(view),
-            recent_limit=recent,
-            merges=[m for m in view.recent if m.is_merge][-MAX_LISTED:],
-            heads=view.heads[:MAX_LISTED],
-            max_listed=MAX_LISTED,
-            graph=self.facts.graph,
-        )
+        environments = self.facts.environments
+        named = sorted(environments.items()) if len(environments) > 1 else [("", self.facts.graph)]
+        graphs, taken = [], set()
+        for name, graph in named:
+            view = build_graph_view(self.facts, recent, graph)
+            graphs.append({"name": name, "anchor": slug("environment-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-"), taken), "view": view,
+                           "mermaid": to_mermaid(view), "graph": graph, "heads": view.heads[:MAX_LISTED]})
+        return self._index("graph.md.j2", f"{ROOT}/graph.md", graphs=graphs, max_listed=MAX_LISTED)
 
     # ----------------------------------------------------------------- ADRs
 
