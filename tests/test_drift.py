@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import govsite
+from conftest import govsite, migration, write_files
 from schema_support import (
     BEFORE_HEAD,
     HEAD,
@@ -123,6 +123,28 @@ def test_unknown_revision_and_missing_version_table_are_gov702(sqlite_head):
     sqlite_run(url, "DROP TABLE alembic_version;")
     (message,) = messages(drift(example, url, "--format", "json"), "GOV702")
     assert "has no alembic_version table" in message
+
+
+def test_a_database_is_compared_with_the_head_of_the_environment_that_built_it(example, tmp_path):
+    """In a repository with a second migration environment (a service of its own), the
+    database built by one environment is at head when it is at that environment's head."""
+    write_files(example, {
+        "services/audit/alembic.ini": "[alembic]\nscript_location = alembic\n",
+        "services/audit/alembic/env.py": "from alembic import context\n",
+        "services/audit/alembic/versions/e1_audit.py": migration("e1"),
+        "services/audit/alembic/versions/e2_audit.py": migration("e2", "e1"),
+    })
+    url = sqlite_at(example, tmp_path / "live.db")
+    assert govsite("snapshot", str(example), "--database-url", url).returncode == 0
+    done = drift(example, url, "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [f["rule"] for f in findings(done)] == []
+    assert json.loads(done.stdout)["drift"]["heads"] == [HEAD]
+
+    behind = sqlite_at(example, tmp_path / "behind.db", BEFORE_HEAD)
+    (message,) = messages(drift(example, behind, "--format", "json"), "GOV702")
+    assert f"the database is at {BEFORE_HEAD}, the head of alembic is {HEAD}; not applied: {HEAD} " in message
+    assert "e1" not in message and "e2" not in message
 
 
 @pytest.mark.parametrize("hours_ago, severity, status", [(2, "warning", 0), (30, "error", 1)])

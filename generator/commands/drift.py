@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             f"{live['dialect']}: compare a database with a snapshot of the same kind"
         )
     entries = check.drift(expected, live)
-    findings += [e.finding for e in entries] + check.not_at_head(live.get("revisions"))
+    findings += [e.finding for e in entries] + check.not_at_head(live.get("revisions"), dialect=live["dialect"])
     findings = _configured(findings, config)
     seconds = time.perf_counter() - started
     if args.format == "json":
@@ -172,7 +172,7 @@ def _json(findings, repo, entries, live, expected_label, database, check) -> str
         "dialect": live["dialect"],
         "expected": expected_label,
         "revisions": live.get("revisions"),
-        "heads": sorted(check.graph.heads),
+        "heads": sorted(check.environment(live.get("revisions"), live["dialect"])[1].heads),
         "objects": [e.data() for e in entries],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Optional, Sequence
 
 from ..catalog import finding
-from ..graph import RevisionGraph
+from ..config import SQL_DIALECT_ALIASES
+from ..graph import RevisionGraph, environment_graphs
 from ..model import EmergencyRecord, Finding, Location, Migration, Repository, Severity, record
 from ..rules.helpers import MigrationLinks, as_utc, utc_stamp
 from ..rules.history_rules import LIMIT
@@ -143,6 +144,22 @@ class DriftCheck:
         self.owners = Owners(repo.migrations, repo.adrs)
         self.links = MigrationLinks(repo.migrations)
         self.graph = RevisionGraph(repo.migrations)
+        self.graphs = environment_graphs(repo.migrations)
+
+    def environment(self, revisions: Optional[Sequence[str]], dialect: Optional[str] = None) -> tuple[str, RevisionGraph]:
+        """The migration environment a database was built by, and its graph: the only one;
+        else the one whose graph holds every revision the database records (on the database's
+        own dialect, when two do: a folder per database may repeat revision ids); else every
+        environment as one graph."""
+        if len(self.graphs) == 1:
+            return next(iter(self.graphs.items()))
+        candidates = list(self.graphs.items())
+        if revisions:
+            candidates = [(n, g) for n, g in candidates if all(r in g.by_revision for r in revisions)] or candidates
+        if len(candidates) > 1 and dialect:
+            wanted = SQL_DIALECT_ALIASES.get(dialect, dialect)
+            candidates = [(n, g) for n, g in candidates if _database(g) == wanted] or candidates
+        return candidates[0] if len(candidates) == 1 else ("", self.graph)
 
     # ----------------------------------------------------------------- GOV701
 
@@ -203,30 +220,33 @@ class DriftCheck:
 
     # ----------------------------------------------------------------- GOV702
 
-    def not_at_head(self, revisions: Optional[Sequence[str]], label: str = "the database") -> list[Finding]:
-        heads = list(self.graph.heads)
+    def not_at_head(self, revisions: Optional[Sequence[str]], label: str = "the database",
+                    dialect: Optional[str] = None) -> list[Finding]:
+        name, graph = self.environment(revisions, dialect)
+        heads = list(graph.heads)
+        head_of = f"the head of {name}" if name else "the migrations' head"
         if revisions is None:
-            return [finding("GOV702", self._head_location(), (
+            return [finding("GOV702", self._head_location(graph), (
                 f"{label} has no alembic_version table: it was not built by these migrations, "
-                f"or the table was dropped; the migrations' head is {_listed(heads)}"
+                f"or the table was dropped; {head_of} is {_listed(heads)}"
             ))]
         if sorted(revisions) == sorted(heads):
             return []
-        nodes = self.graph.by_revision
+        nodes = graph.by_revision
         unknown = [r for r in revisions if r not in nodes]
-        applied = self._ancestors(r for r in revisions if r in nodes)
-        missing = [m for m in in_revision_order(self.repo.migrations) if m.revision not in applied]
-        parts = [f"{label} is at {_listed(sorted(revisions)) or 'no revision'}, "
-                 f"the migrations' head is {_listed(heads)}"]
+        applied = self._ancestors(graph, (r for r in revisions if r in nodes))
+        missing = [m for m in in_revision_order(nodes.values()) if m.revision not in applied]
+        parts = [f"{label} is at {_listed(sorted(revisions)) or 'no revision'}, {head_of} is {_listed(heads)}"]
         if missing:
             parts.append(f"not applied: {_listed([_named(m) for m in missing])}")
         if unknown:
             parts.append(f"unknown to the repository (a migration never committed, or a branch "
                          f"not merged): {_listed(unknown)}")
-        location = Location(missing[0].path, missing[0].revision_line) if missing else self._head_location()
+        location = Location(missing[0].path, missing[0].revision_line) if missing else self._head_location(graph)
         return [finding("GOV702", location, "; ".join(parts))]
 
-    def _ancestors(self, revisions: Iterable[str]) -> set[str]:
+    @staticmethod
+    def _ancestors(graph: RevisionGraph, revisions: Iterable[str]) -> set[str]:
         seen: set[str] = set()
         stack = list(revisions)
         while stack:
@@ -234,11 +254,11 @@ class DriftCheck:
             if revision in seen:
                 continue
             seen.add(revision)
-            stack.extend(self.graph.parents(revision))
+            stack.extend(graph.parents(revision))
         return seen
 
-    def _head_location(self) -> Location:
-        heads = [self.graph.by_revision[h] for h in self.graph.heads if h in self.graph.by_revision]
+    def _head_location(self, graph: RevisionGraph) -> Location:
+        heads = [graph.by_revision[h] for h in graph.heads if h in graph.by_revision]
         return Location(heads[0].path, heads[0].revision_line) if heads else Location(self.snapshot_path)
 
     # ----------------------------------------------------------------- GOV703
@@ -246,12 +266,14 @@ class DriftCheck:
     def stale_revisions(self, committed: dict[str, Any]) -> list[Finding]:
         """The committed snapshot records other revisions than the migrations' heads."""
         recorded = committed.get("revisions")
-        heads = sorted(self.graph.heads)
+        name, graph = self.environment(recorded, committed.get("dialect"))
+        heads = sorted(graph.heads)
         if recorded is not None and sorted(recorded) == heads:
             return []
+        head_of = f"the head of {name}" if name else "the migrations' head"
         return [finding("GOV703", Location(self.snapshot_path), (
             f"{self.snapshot_path} records the schema at {_listed(sorted(recorded or [])) or 'no revision'}, "
-            f"but the migrations' head is {_listed(heads)}: regenerate it with `govsite snapshot` "
+            f"but {head_of} is {_listed(heads)}: regenerate it with `govsite snapshot` "
             f"from a database migrated to head"
         ))]
 
@@ -288,3 +310,8 @@ def _value(value: Any) -> str:
 
 def _utc(when: Optional[datetime]) -> Optional[str]:
     return None if when is None else utc_stamp(when)
+
+
+def _database(graph: RevisionGraph) -> Optional[str]:
+    """The database an environment's migrations run on (`Migration.database`)."""
+    return next((m.database for m in graph.by_revision.values()), None)
