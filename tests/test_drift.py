@@ -22,6 +22,7 @@ from schema_support import (
     pg_run,
     sqlite_at,
     sqlite_run,
+    sqlite_url,
 )
 from test_report_formats import validate_sarif
 
@@ -145,6 +146,73 @@ def test_a_database_is_compared_with_the_head_of_the_environment_that_built_it(e
     (message,) = messages(drift(example, behind, "--format", "json"), "GOV702")
     assert f"the database is at {BEFORE_HEAD}, the head of alembic is {HEAD}; not applied: {HEAD} " in message
     assert "e1" not in message and "e2" not in message
+
+
+# A versions folder per database, as a server that runs on PostgreSQL or SQLite keeps them: the
+# program gives Alembic the folder of the database it connects to.
+PER_DATABASE_ENV_PY = """\
+from alembic import context
+from sqlalchemy import create_engine
+
+with create_engine(context.config.get_main_option("sqlalchemy.url")).connect() as connection:
+    context.configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+FLOWS = 'op.create_table("flows", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("name", sa.String(50)))'
+
+
+def per_database_repo(root):
+    def header(mid: str, title: str) -> str:
+        return (f"MIGRATION_ID: {mid}\nTITLE: {title}\nCHANGE_TYPE: Table\nRISK_LEVEL: Low\n"
+                "FORWARD_ONLY: No\nROLLBACK_STRATEGY: Run the downgrade.\n")
+
+    def index(name: str) -> str:
+        return f'op.create_index("{name}", "flows", ["name"])'
+
+    write_files(root, {
+        "server/alembic.ini": "[alembic]\nscript_location = migrations\npath_separator = os\n",
+        "server/migrations/env.py": PER_DATABASE_ENV_PY,
+        "server/migrations/versions/postgresql/a1_flows.py": migration(
+            "a1", header=header("202601010900", "Flows on PostgreSQL"), upgrade=FLOWS, downgrade='op.drop_table("flows")'),
+        "server/migrations/versions/postgresql/z9_index.py": migration(
+            "z9", "a1", header=header("202601020900", "Index flow names on PostgreSQL"),
+            upgrade=index("ix_flows_name"), downgrade='op.drop_index("ix_flows_name")'),
+        "server/migrations/versions/sqlite/a1_flows.py": migration(
+            "a1", header=header("202601011000", "Flows on SQLite"), upgrade=FLOWS, downgrade='op.drop_table("flows")'),
+        "server/migrations/versions/sqlite/c3_index.py": migration(
+            "c3", "a1", header=header("202601031000", "Index flow names on SQLite"),
+            upgrade=index("ix_flows_name"), downgrade='op.drop_index("ix_flows_name")'),
+    })
+    return root
+
+
+def upgrade_per_database(root, url: str, folder: str) -> None:
+    """What the server does: Alembic given the one folder of its database."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    config = AlembicConfig(str(root / "server/alembic.ini"))
+    config.set_main_option("script_location", str(root / "server/migrations"))
+    config.set_main_option("version_locations", str(root / "server/migrations/versions" / folder))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+
+
+def test_a_folder_per_database_is_compared_with_its_own_graph_and_owners(tmp_path):
+    root = per_database_repo(tmp_path / "server-repo")
+    url = sqlite_url(tmp_path / "live.db")
+    upgrade_per_database(root, url, "sqlite")
+    assert govsite("snapshot", str(root), "--database-url", url).returncode == 0
+    done = drift(root, url, "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["drift"]["heads"] == ["c3"]
+
+    sqlite_run(url, "DROP INDEX ix_flows_name;")
+    done = drift(root, url, "--format", "json")
+    (message,) = messages(done)
+    # made by the SQLite graph's own migration, not by its PostgreSQL twin
+    assert message.startswith("index ix_flows_name on flows (created by 202601031000 Index flow names on SQLite)")
 
 
 @pytest.mark.parametrize("hours_ago, severity, status", [(2, "warning", 0), (30, "error", 1)])

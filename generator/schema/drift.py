@@ -164,11 +164,14 @@ class DriftCheck:
     # ----------------------------------------------------------------- GOV701
 
     def drift(self, expected: dict[str, Any], live: dict[str, Any]) -> list[Entry]:
-        return [self._entry(d) for d in compare(expected, live)]
+        name, graph = self.environment(live.get("revisions"), live.get("dialect"))
+        # one environment of several built the database: its own migrations made the objects
+        owners = Owners(graph.by_revision.values(), self.repo.adrs) if name else self.owners
+        return [self._entry(d, owners) for d in compare(expected, live)]
 
-    def _entry(self, difference: Difference) -> Entry:
+    def _entry(self, difference: Difference, owners: Owners) -> Entry:
         obj = difference.obj
-        owner = self.owners.of(obj) if difference.state != "unexpected" else None
+        owner = owners.of(obj) if difference.state != "unexpected" else None
         coverage = self._coverage(obj) if difference.state != "missing" else None
         owned = f" ({owner.describe()})" if owner else ""
         what = f"{obj.kind} {obj.qualified}{owned}"
