@@ -14,7 +14,6 @@ from schema_support import (
     BEFORE_HEAD,
     HEAD,
     add_record,
-    alembic,
     emergency_record,
     example_copy,
     pg_at,
