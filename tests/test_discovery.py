@@ -502,6 +502,19 @@ def test_a_folder_no_declared_environment_reads_is_named_with_the_way_to_read_it
     assert "add it to the migrations of an environment, or declare one: [environments.sqlite]" in stray["message"]
 
 
+def test_a_declared_environment_reads_nothing_outside_the_repository(tmp_path, make_git_repo, no_outer_repository):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "a1.py").write_text(migration("a1"), encoding="utf-8")
+    root = make_git_repo([("2026-01-05T10:00:00", {
+        "govsite.toml": '[environments.pg]\nmigrations = ["../outside/*.py", "/etc/*.py", "db/*.py"]\n',
+        "README.md": "# service\n"})])
+    status, report = validate(root)
+    assert status == 1 and report["summary"]["migrations"] == 0
+    [nothing] = report["findings"]
+    assert (nothing["rule"], nothing["path"]) == ("GOV805", "govsite.toml")
+    assert "correct the migrations of the environments in govsite.toml" in nothing["message"]
+
+
 @pytest.mark.parametrize("options, message", [
     ({"migrations": ["db/*.py"], "environments": {"pg": {"migrations": ["db/pg/*.py"]}}},
      "options 'migrations' and 'environments.pg.migrations' both say where migrations are"),

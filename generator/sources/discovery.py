@@ -647,10 +647,12 @@ def _nothing_found(root: Path, environments, walk: _Walk, config: Config) -> Fin
         )
     if walk.truncated:
         message += f"; only the first {MAX_WALKED_FOLDERS} folders were searched"
+    declared = any(env.source.startswith(_DECLARED) for env in environments)
+    remedy = ("correct the migrations of the environments in govsite.toml (globs relative to the "
+              "repository root)" if declared else "set migrations in govsite.toml")
     return finding(
         "GOV805", where,
-        f"{message}; set migrations in govsite.toml, or expect_migrations = false for a repository "
-        "without migrations yet",
+        f"{message}; {remedy}, or expect_migrations = false for a repository without migrations yet",
     )
 
 
