@@ -463,6 +463,14 @@ def test_a_folder_per_dialect_found_by_content_is_split_the_same_way(git_repo, n
         ("db/versions (postgresql)", "postgres"), ("db/versions (sqlite)", "sqlite")]
 
 
+def test_a_folder_per_dialect_under_version_locations_written_with_a_trailing_slash(git_repo, no_outer_repository):
+    ini = "[alembic]\nscript_location = migrations\nversion_locations = %(here)s/migrations/versions/\npath_separator = os\n"
+    found = discover(git_repo({**PER_DIALECT, "server/alembic.ini": ini}), Config())
+    assert [(e.version_locations, e.database) for e in found.environments] == [
+        (("server/migrations/versions/postgresql",), "postgres"), (("server/migrations/versions/sqlite",), "sqlite")]
+    assert found.findings == ()
+
+
 def test_sub_folders_not_all_named_for_a_database_are_not_split(git_repo, no_outer_repository):
     """`versions/2024` beside `versions/postgresql`: not a folder per dialect, so nothing is guessed."""
     files = {**PER_DIALECT, "server/migrations/versions/2024/d4_more.py": migration("d4", "b2")}
