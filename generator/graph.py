@@ -11,7 +11,7 @@ part in heads, bases or cycles.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, TypeVar
+from typing import Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 
 from .model import Migration, cached_property, record
 
@@ -191,7 +191,28 @@ def environment_graphs(migrations: Iterable[Migration]) -> dict[str, RevisionGra
     return {name: RevisionGraph(members) for name, members in sorted(groups.items())}
 
 
-__all__ = ["MissingTarget", "RevisionGraph", "environment_graphs"]
+def environment_of(graphs: Mapping[str, RevisionGraph], revisions: Optional[Sequence[str]],
+                   database: Optional[str] = None) -> Optional[str]:
+    """The name of the environment whose migrations built a database that records `revisions`
+    (its `alembic_version`) and runs on `database` (a canonical dialect, `postgres`): the only
+    environment; else the one whose graph holds every revision, on that database when two do
+    (a folder per database may repeat revision ids); None when that does not tell."""
+    if len(graphs) == 1:
+        return next(iter(graphs))
+    names = list(graphs)
+    if revisions:
+        names = [n for n in names if all(r in graphs[n].by_revision for r in revisions)] or names
+    if len(names) > 1 and database:
+        names = [n for n in names if _database(graphs[n]) == database] or names
+    return names[0] if len(names) == 1 else None
+
+
+def _database(graph: RevisionGraph) -> Optional[str]:
+    """The database an environment's migrations run on (`Migration.database`)."""
+    return next((m.database for m in graph.by_revision.values()), None)
+
+
+__all__ = ["MissingTarget", "RevisionGraph", "environment_graphs", "environment_of"]
 
 
 def strongly_connected(nodes: Iterable[T], successors: Callable[[T], Iterable[T]]) -> list[list[T]]:

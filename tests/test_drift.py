@@ -207,6 +207,15 @@ def test_a_folder_per_database_is_compared_with_its_own_graph_and_owners(tmp_pat
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["drift"]["heads"] == ["c3"]
 
+    # the schema pages, too, name the SQLite graph's migrations for the SQLite snapshot
+    out = tmp_path / "pages"
+    assert govsite("generate", str(root), "--out", str(out)).returncode in (0, 1)
+    schema = (out / "governance" / "schema" / "index.md").read_text(encoding="utf-8")
+    assert "from a database at revision [c3](../migrations/c3.md)" in schema
+    table = (out / "governance" / "schema" / "flows.md").read_text(encoding="utf-8")
+    assert "| <code>ix_flows_name</code> |" in table and "created by [202601031000](../migrations/c3.md)" in table
+    assert "202601020900" not in table
+
     sqlite_run(url, "DROP INDEX ix_flows_name;")
     done = drift(root, url, "--format", "json")
     (message,) = messages(done)

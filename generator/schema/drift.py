@@ -20,7 +20,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from ..catalog import finding
 from ..config import SQL_DIALECT_ALIASES
-from ..graph import RevisionGraph, environment_graphs
+from ..graph import RevisionGraph, environment_graphs, environment_of
 from ..model import EmergencyRecord, Finding, Location, Migration, Repository, Severity, record
 from ..rules.helpers import MigrationLinks, as_utc, utc_stamp
 from ..rules.history_rules import LIMIT
@@ -147,19 +147,10 @@ class DriftCheck:
         self.graphs = environment_graphs(repo.migrations)
 
     def environment(self, revisions: Optional[Sequence[str]], dialect: Optional[str] = None) -> tuple[str, RevisionGraph]:
-        """The migration environment a database was built by, and its graph: the only one;
-        else the one whose graph holds every revision the database records (on the database's
-        own dialect, when two do: a folder per database may repeat revision ids); else every
-        environment as one graph."""
-        if len(self.graphs) == 1:
-            return next(iter(self.graphs.items()))
-        candidates = list(self.graphs.items())
-        if revisions:
-            candidates = [(n, g) for n, g in candidates if all(r in g.by_revision for r in revisions)] or candidates
-        if len(candidates) > 1 and dialect:
-            wanted = SQL_DIALECT_ALIASES.get(dialect, dialect)
-            candidates = [(n, g) for n, g in candidates if _database(g) == wanted] or candidates
-        return candidates[0] if len(candidates) == 1 else ("", self.graph)
+        """The migration environment that built a database, and its graph (`environment_of`);
+        every environment as one graph when that cannot be told."""
+        name = environment_of(self.graphs, revisions, SQL_DIALECT_ALIASES.get(dialect, dialect) if dialect else None)
+        return (name, self.graphs[name]) if name is not None else ("", self.graph)
 
     # ----------------------------------------------------------------- GOV701
 
@@ -313,8 +304,3 @@ def _value(value: Any) -> str:
 
 def _utc(when: Optional[datetime]) -> Optional[str]:
     return None if when is None else utc_stamp(when)
-
-
-def _database(graph: RevisionGraph) -> Optional[str]:
-    """The database an environment's migrations run on (`Migration.database`)."""
-    return next((m.database for m in graph.by_revision.values()), None)

@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-from ..model import cached_property, record
+from ..config import SQL_DIALECT_ALIASES
+from ..graph import RevisionGraph, environment_of
+from ..model import Migration, cached_property, record
 from ..schema.owners import Owner, Owners
 from ..schema.snapshot import SchemaObject, SnapshotError, loads, objects
 from ..sources.files import leaves_repository, read_text
@@ -36,8 +38,24 @@ class SchemaView:
         self.drift = _load(Path(facts.repo.root), config.drift_report, _drift_report)
 
     @cached_property
+    def built_by(self) -> Optional[RevisionGraph]:
+        """The graph of the environment whose migrations built the snapshot's database, when the
+        repository has several and the snapshot tells which (`environment_of`)."""
+        environments = self.facts.environments
+        data = self.snapshot.data or {}
+        dialect = data.get("dialect")
+        name = environment_of(environments, data.get("revisions"),
+                              SQL_DIALECT_ALIASES.get(dialect, dialect) if isinstance(dialect, str) else None)
+        return environments[name] if len(environments) > 1 and name is not None else None
+
+    @cached_property
     def owners(self) -> Owners:
-        return Owners(self.facts.repo.migrations, self.facts.repo.adrs)
+        migrations = self.built_by.by_revision.values() if self.built_by else self.facts.repo.migrations
+        return Owners(migrations, self.facts.repo.adrs)
+
+    def migration_at(self, revision: str) -> Optional[Migration]:
+        """The migration of a revision the snapshot records."""
+        return (self.built_by or self.facts.graph).get(revision)
 
     @cached_property
     def objects(self) -> dict[tuple[str, str], SchemaObject]:
