@@ -463,7 +463,7 @@ def test_a_folder_per_dialect_found_by_content_is_split_the_same_way(git_repo, n
         ("db/versions (postgresql)", "postgres"), ("db/versions (sqlite)", "sqlite")]
 
 
-def test_a_folder_per_dialect_under_version_locations_written_with_a_trailing_slash(git_repo, no_outer_repository):
+def test_a_folder_per_dialect_under_configured_version_locations_is_split_as_well(git_repo, no_outer_repository):
     ini = "[alembic]\nscript_location = migrations\nversion_locations = %(here)s/migrations/versions/\npath_separator = os\n"
     found = discover(git_repo({**PER_DIALECT, "server/alembic.ini": ini}), Config())
     assert [(e.version_locations, e.database) for e in found.environments] == [
@@ -538,3 +538,20 @@ def test_declared_environments_that_cannot_be_read_are_configuration_errors(opti
 def test_one_glob_may_be_written_as_a_string():
     config = config_from_mapping({"environments": {"pg": {"migrations": "db/pg/*.py"}}})
     assert config.environments["pg"]["migrations"] == ("db/pg/*.py",)
+
+
+def test_settings_of_an_environment_that_does_not_exist_are_a_finding_not_silence(git_repo, no_outer_repository):
+    """A typo in an environment's name would drop its dialect, and the database the safety
+    checks judge, without a word."""
+    toml = 'sql_dialect = "postgres"\n\n[environments."services/biling/alembic"]\nsql_dialect = "mysql"\n'
+    root = git_repo({**MONOREPO, "govsite.toml": toml})
+    status, report = validate(root)
+    [unmatched] = [f for f in report["findings"] if f["rule"] == "GOV802"]
+    assert (unmatched["path"], unmatched["line"]) == ("govsite.toml", 3)
+    assert unmatched["message"] == (
+        '[environments."services/biling/alembic"] names no migration environment, so its settings '
+        "apply to nothing; the environments are: 'services/billing/alembic', 'services/users/alembic'")
+    assert status == 1
+    fixed = toml.replace("biling", "billing")
+    root = git_repo({**MONOREPO, "govsite.toml": fixed})
+    assert [f for f in validate(root)[1]["findings"] if f["rule"] == "GOV802"] == []

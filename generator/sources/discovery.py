@@ -92,6 +92,7 @@ def discover(root: Path, config: Config) -> Discovery:
     files = tuple(tuple(environment_files(root, env)) for env in environments)
     read = {rel for listed in files for rel in listed}
     findings += _unreached(root, walk, environments, read, config)
+    findings += _unmatched_settings(root, environments, config)
     if not read and config.expect_migrations:
         findings.append(_nothing_found(root, environments, walk, config))
     return Discovery(tuple(environments), tuple(findings), files)
@@ -594,6 +595,27 @@ def _unreached(root: Path, walk: _Walk, environments, read: set[str], config: Co
             f"{len(files)} revision file{'s' if len(files) > 1 else ''} in '{folder or '.'}' "
             f"{'are' if len(files) > 1 else 'is'} not read: {_remedy(folder, environments, config)}",
         )
+
+
+def _unmatched_settings(root: Path, environments, config: Config) -> Iterator[Finding]:
+    """GOV802 for an `[environments."name"]` table that names no environment: a typo, or a
+    folder that moved, would otherwise drop its settings (and the database the safety checks
+    judge) in silence."""
+    known = {env.name or env.script_location or "" for env in environments}
+    shown = ", ".join(f"'{name}'" for name in sorted(known) if name) or "none with a name"
+    for name in sorted(set(config.environments) - known):
+        where = _config_file(root)
+        yield finding("GOV802", Location(where, _line_naming(root, where, name)), (
+            f"[environments.\"{name}\"] names no migration environment, so its settings apply to "
+            f"nothing; the environments are: {shown}"
+        ))
+
+
+def _line_naming(root: Path, rel: str, name: str) -> int:
+    """The line of a configuration file that names `name` in an `environments` table (1 if none)."""
+    text, _ = read_text(root, rel, UNREADABLE)
+    lines = text.text.splitlines() if text else []
+    return next((n for n, line in enumerate(lines, 1) if "environments" in line and name in line), 1)
 
 
 def _remedy(folder: str, environments, config: Config) -> str:
