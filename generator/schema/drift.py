@@ -141,7 +141,6 @@ class DriftCheck:
         self.repo = repo
         self.snapshot_path = snapshot_path
         self.now = now or datetime.now(timezone.utc)
-        self.owners = Owners(repo.migrations, repo.adrs)
         self.links = MigrationLinks(repo.migrations)
         self.graph = RevisionGraph(repo.migrations)
         self.graphs = environment_graphs(repo.migrations)
@@ -155,9 +154,9 @@ class DriftCheck:
     # ----------------------------------------------------------------- GOV701
 
     def drift(self, expected: dict[str, Any], live: dict[str, Any]) -> list[Entry]:
-        name, graph = self.environment(live.get("revisions"), live.get("dialect"))
-        # one environment of several built the database: its own migrations made the objects
-        owners = Owners(graph.by_revision.values(), self.repo.adrs) if name else self.owners
+        _, graph = self.environment(live.get("revisions"), live.get("dialect"))
+        # the migrations of the environment that built the database made its objects
+        owners = Owners(graph.by_revision.values(), self.repo.adrs)
         return [self._entry(d, owners) for d in compare(expected, live)]
 
     def _entry(self, difference: Difference, owners: Owners) -> Entry:
